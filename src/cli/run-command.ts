@@ -1,0 +1,109 @@
+// `ratchet run "<task>"`: one task, streamed to the terminal or summarised as one JSON object.
+import { statSync } from "node:fs";
+import path from "node:path";
+import type { RunResult } from "../loop/events.js";
+import { startTask, type StartedTask } from "../runtime/run-task.js";
+import { userError } from "../util/errors.js";
+import { type CliContext, openContext } from "./context.js";
+import { exitCodeFor } from "./exit-codes.js";
+import { createRenderer } from "./render.js";
+
+export interface RunFlags {
+  model?: string;
+  baseUrl?: string;
+  header?: string[];
+  workspace?: string;
+  session?: string;
+  maxSteps?: number;
+  maxCost?: number;
+  maxTokens?: number;
+  maxTime?: number;
+  json?: boolean;
+}
+
+/** Runs one task and returns the process exit code. */
+export async function runCommand(task: string, flags: RunFlags): Promise<number> {
+  if (task.trim() === "") throw userError("task_empty", 'The task is empty. Usage: ratchet run "what to do"');
+  const ctx = openContext();
+  try {
+    const controller = interruptController();
+    const started = await start(ctx, task, flags, controller.signal);
+    const render = flags.json ? undefined : createRenderer(process.stdout, process.stderr);
+    for await (const ev of started.run) render?.(ev);
+    const result = await started.run.result;
+    if (flags.json) process.stdout.write(`${JSON.stringify(jsonReport(result, started))}\n`);
+    else if (!flags.json && result.status !== "completed") process.stderr.write(`session: ${started.sessionId}\n`);
+    return exitCodeFor(result.status);
+  } finally {
+    ctx.store.close();
+  }
+}
+
+/** Starts a task in a new or continued session (shared by `run` and `chat`). */
+export async function start(ctx: CliContext, input: string, flags: RunFlags, signal: AbortSignal): Promise<StartedTask> {
+  const previous = flags.session ? ctx.store.get(flags.session) : undefined;
+  const workspace = resolveWorkspace(flags.workspace ?? previous?.workspace ?? process.cwd());
+  return startTask({
+    home: ctx.home,
+    config: ctx.config,
+    store: ctx.store,
+    input,
+    workspace,
+    ...(flags.session ? { sessionId: flags.session } : {}),
+    overrides: { model: flags.model, baseUrl: flags.baseUrl, headers: parseHeaders(flags.header ?? []) },
+    limits: { maxSteps: flags.maxSteps, maxCost: flags.maxCost, maxTokens: flags.maxTokens, maxWallSeconds: flags.maxTime },
+    signal,
+    onWarning: (w) => process.stderr.write(`warning: ${w}\n`),
+  });
+}
+
+/** The `--json` result object. */
+export function jsonReport(r: RunResult, t: StartedTask) {
+  return {
+    status: r.status,
+    ...(r.limit ? { limit: r.limit } : {}),
+    ...(r.reason ? { reason: r.reason } : {}),
+    finalText: r.finalText,
+    sessionId: t.sessionId,
+    model: `${t.model.provider}/${t.model.id}`,
+    steps: r.steps,
+    toolCalls: r.toolCalls,
+    usage: { input: r.usage.input, output: r.usage.output, cacheRead: r.usage.cacheRead, cacheWrite: r.usage.cacheWrite, totalTokens: r.usage.totalTokens },
+    cost: r.usage.cost.total,
+    durationMs: r.durationMs,
+  };
+}
+
+function resolveWorkspace(dir: string): string {
+  const abs = path.resolve(dir);
+  let isDir = false;
+  try {
+    isDir = statSync(abs).isDirectory();
+  } catch {}
+  if (!isDir) throw userError("workspace_invalid", `Workspace ${abs} is not a directory. Fix: create it, or pass --workspace DIR.`);
+  return abs;
+}
+
+function parseHeaders(list: string[]): Record<string, string> | undefined {
+  if (list.length === 0) return undefined;
+  const headers: Record<string, string> = {};
+  for (const h of list) {
+    const i = h.indexOf(":");
+    if (i <= 0) throw userError("header_invalid", `--header "${h}" is not "Name: value". Fix: e.g. --header "X-Session-Id: 42".`);
+    headers[h.slice(0, i).trim()] = h.slice(i + 1).trim();
+  }
+  return headers;
+}
+
+/** First Ctrl-C/SIGTERM aborts the run (it ends cleanly, session intact); a second one exits at once. */
+function interruptController(): AbortController {
+  const controller = new AbortController();
+  const onSignal = () => {
+    if (controller.signal.aborted) process.exit(130);
+    process.stderr.write("\ninterrupted: stopping the run (press Ctrl-C again to quit now)\n");
+    controller.abort();
+  };
+  process.on("SIGINT", onSignal);
+  process.on("SIGTERM", onSignal);
+  return controller;
+}

@@ -1,0 +1,148 @@
+// The config file ($RATCHET_HOME/config.json): schema, loading and diagnostics. A bad entry is
+// reported with the file, the key and a fix; nothing is guessed.
+import { existsSync, readFileSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import type { ModelCompat, ModelPricing } from "../models/types.js";
+import { userError } from "../util/errors.js";
+import { type JsonSchema, validate } from "../util/json-schema.js";
+
+/** Contents of config.json. Every key is optional. */
+export interface RatchetConfig {
+  /** Primary model, "provider/model". */
+  model?: string;
+  /** Tried in order when the primary model keeps failing. */
+  fallbackModels?: string[];
+  /** Extra HTTP headers sent to every model server. */
+  headers?: Record<string, string>;
+  providers?: Record<string, ProviderConfig>;
+  /** Per-model settings keyed by "provider/model". */
+  models?: Record<string, ModelConfig>;
+  limits?: { maxSteps?: number; maxTokens?: number; maxCost?: number; maxWallSeconds?: number };
+  retry?: { maxRetries?: number; baseDelayMs?: number; maxDelayMs?: number };
+  exec?: { timeoutSeconds?: number; maxOutputBytes?: number };
+}
+
+export interface ProviderConfig {
+  api?: "openai-completions" | "anthropic-messages";
+  baseUrl?: string;
+  apiKey?: string;
+  /** Name of the env var holding the key. */
+  apiKeyEnv?: string;
+  headers?: Record<string, string>;
+  compat?: ModelCompat;
+}
+
+export interface ModelConfig {
+  contextWindow?: number;
+  maxOutputTokens?: number;
+  temperature?: number;
+  pricing?: ModelPricing;
+  compat?: ModelCompat;
+}
+
+const obj = (properties: Record<string, JsonSchema>): JsonSchema => ({ type: "object", properties, additionalProperties: false });
+const strings: JsonSchema = { type: "object", additionalProperties: { type: "string" } };
+const nonNegative: JsonSchema = { type: "number", minimum: 0 };
+const positiveInt: JsonSchema = { type: "integer", minimum: 1 };
+const modelRef: JsonSchema = { type: "string", pattern: "^[^/\\s]+/\\S+$" };
+const httpUrl: JsonSchema = { type: "string", pattern: "^https?://" };
+const compat = obj({
+  textToolCalls: { type: "boolean" },
+  maxCompletionTokensField: { type: "boolean" },
+  streamUsage: { type: "boolean" },
+  extraBody: { type: "object" },
+});
+const pricing: JsonSchema = {
+  ...obj({ input: nonNegative, output: nonNegative, cacheRead: nonNegative, cacheWrite: nonNegative }),
+  required: ["input", "output"],
+};
+
+/** JSON Schema of config.json. Unknown keys are errors: a typo must not pass silently. */
+export const CONFIG_SCHEMA: JsonSchema = obj({
+  model: modelRef,
+  fallbackModels: { type: "array", items: modelRef },
+  headers: strings,
+  providers: {
+    type: "object",
+    additionalProperties: obj({
+      api: { enum: ["openai-completions", "anthropic-messages"] },
+      baseUrl: httpUrl,
+      apiKey: { type: "string" },
+      apiKeyEnv: { type: "string" },
+      headers: strings,
+      compat,
+    }),
+  },
+  models: {
+    type: "object",
+    additionalProperties: obj({
+      contextWindow: positiveInt,
+      maxOutputTokens: positiveInt,
+      temperature: { type: "number", minimum: 0, maximum: 2 },
+      pricing,
+      compat,
+    }),
+  },
+  limits: obj({
+    maxSteps: positiveInt,
+    maxTokens: positiveInt,
+    maxCost: { type: "number", exclusiveMinimum: 0 },
+    maxWallSeconds: { type: "number", exclusiveMinimum: 0 },
+  }),
+  retry: obj({
+    maxRetries: { type: "integer", minimum: 0, maximum: 20 },
+    baseDelayMs: { type: "integer", minimum: 0 },
+    maxDelayMs: { type: "integer", minimum: 0 },
+  }),
+  exec: obj({
+    timeoutSeconds: { type: "number", exclusiveMinimum: 0, maximum: 1800 },
+    maxOutputBytes: { type: "integer", minimum: 1000 },
+  }),
+});
+
+/** Where Ratchet keeps its state: $RATCHET_HOME, default ~/.ratchet. */
+export function ratchetHome(env: NodeJS.ProcessEnv = process.env): string {
+  return env.RATCHET_HOME && env.RATCHET_HOME.trim() !== "" ? path.resolve(env.RATCHET_HOME) : path.join(os.homedir(), ".ratchet");
+}
+
+export function configPath(home: string): string {
+  return path.join(home, "config.json");
+}
+
+/** Loads and validates config.json; a missing file is an empty config. Throws a user error naming file, key and fix. */
+export function loadConfig(home: string): RatchetConfig {
+  const file = configPath(home);
+  if (!existsSync(file)) return {};
+  let raw: unknown;
+  try {
+    raw = JSON.parse(readFileSync(file, "utf8"));
+  } catch (err) {
+    throw userError(
+      "config_invalid",
+      `${file}: not valid JSON (${(err as Error).message}). Fix the syntax, or move the file away to start from defaults.`,
+    );
+  }
+  return validateConfig(raw, file);
+}
+
+/** Validates parsed config; `file` is used in the diagnostics. */
+export function validateConfig(raw: unknown, file: string): RatchetConfig {
+  if (typeof raw !== "object" || raw === null || Array.isArray(raw)) {
+    throw userError("config_invalid", `${file}: must hold one JSON object, like {"model": "openai/gpt-4o-mini"}.`);
+  }
+  const problems = validate(CONFIG_SCHEMA, raw);
+  if (problems.length === 0) return raw as RatchetConfig;
+  const lines = problems.slice(0, 5).map((p) => `  - ${describe(p.path, p.message, raw)}`);
+  throw userError("config_invalid", `${file}: invalid configuration\n${lines.join("\n")}`);
+}
+
+function describe(key: string, message: string, raw: unknown): string {
+  const name = key || "(top level)";
+  if (message.startsWith("unknown key")) return `${name}: unknown key. Fix: remove it or check its spelling (README, "Configuration").`;
+  const value = key.split(".").reduce<unknown>((o, k) => (o as Record<string, unknown> | undefined)?.[k], raw);
+  const got = value === undefined ? "" : ` (got ${JSON.stringify(value)})`;
+  if (message.includes("^https?://")) return `${name}: not an http(s) URL${got}. Fix: use a value like "http://127.0.0.1:8000/v1".`;
+  if (message.includes("pattern ^[^/")) return `${name}: not "provider/model"${got}. Fix: use a value like "openai/gpt-4o-mini".`;
+  return `${name}: ${message}${got}. Fix: correct the value or remove the key.`;
+}
