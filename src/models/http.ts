@@ -52,33 +52,50 @@ export const nodeHttpClient: HttpClient = (url, req) =>
     const lib = target.protocol === "https:" ? https : http;
     const headers: Record<string, string> = { ...req.headers };
     if (req.body !== undefined) headers["content-length"] = String(Buffer.byteLength(req.body));
-    const request = lib.request(target, { method: req.method ?? "GET", headers, signal: req.signal }, (res) => {
-      clearTimeout(timer);
-      resolve({
-        status: res.statusCode ?? 0,
-        headers: res.headers,
-        body: res,
-        async text() {
-          const chunks: Buffer[] = [];
-          for await (const c of res) chunks.push(c as Buffer);
-          return Buffer.concat(chunks).toString("utf8");
-        },
-      });
-    });
+    const request = lib.request(
+      target,
+      { method: req.method ?? "GET", headers, signal: req.signal },
+      (res) => {
+        clearTimeout(timer);
+        resolve({
+          status: res.statusCode ?? 0,
+          headers: res.headers,
+          body: res,
+          async text() {
+            const chunks: Buffer[] = [];
+            for await (const c of res) chunks.push(c as Buffer);
+            return Buffer.concat(chunks).toString("utf8");
+          },
+        });
+      },
+    );
     const timer = req.timeoutMs
-      ? setTimeout(() => request.destroy(new TransportError(`no response within ${req.timeoutMs} ms`, "ETIMEDOUT", false)), req.timeoutMs)
+      ? setTimeout(
+          () =>
+            request.destroy(new TransportError(`no response within ${req.timeoutMs} ms`, "ETIMEDOUT", false)),
+          req.timeoutMs,
+        )
       : undefined;
     request.on("error", (err: NodeJS.ErrnoException) => {
       clearTimeout(timer);
       if (err instanceof TransportError) return reject(err);
       const aborted = err.name === "AbortError" || req.signal?.aborted === true;
-      reject(new TransportError(aborted ? "request aborted" : `${err.code ?? "error"}: ${err.message}`, err.code, aborted));
+      reject(
+        new TransportError(
+          aborted ? "request aborted" : `${err.code ?? "error"}: ${err.message}`,
+          err.code,
+          aborted,
+        ),
+      );
     });
     request.end(req.body);
   });
 
 /** Parses Retry-After / retry-after-ms headers into milliseconds. */
-export function retryAfterMs(headers: Record<string, string | string[] | undefined>, now = Date.now()): number | undefined {
+export function retryAfterMs(
+  headers: Record<string, string | string[] | undefined>,
+  now = Date.now(),
+): number | undefined {
   const ms = headers["retry-after-ms"];
   if (typeof ms === "string" && Number.isFinite(Number(ms))) return Math.max(0, Number(ms));
   const ra = headers["retry-after"];

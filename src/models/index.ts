@@ -5,4 +5,6 @@ import type { StreamFn } from "./types.js";
 
 /** Calls any configured model through its wire API. */
 export const streamModel: StreamFn = (model, context, options) =>
-  model.api === "anthropic-messages" ? streamAnthropic(model, context, options) : streamOpenAI(model, context, options);
+  model.api === "anthropic-messages"
+    ? streamAnthropic(model, context, options)
+    : streamOpenAI(model, context, options);

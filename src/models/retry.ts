@@ -52,7 +52,8 @@ export function withRetries(
           if (ev.type === "done") final = ev.message;
           else yield ev;
         }
-        if (!final) final = { ...(last as AssistantMessage), stopReason: "error", errorMessage: "no final event" };
+        if (!final)
+          final = { ...(last as AssistantMessage), stopReason: "error", errorMessage: "no final event" };
         last = final;
         if (final.stopReason !== "error") {
           yield { type: "done", message: final };
@@ -61,17 +62,36 @@ export function withRetries(
         const wait = final.retryAfterMs ?? backoff(policy, attempt, random);
         const canRetry = final.retryable === true && attempt < policy.maxRetries && wait <= policy.maxDelayMs;
         if (!canRetry) break;
-        yield { type: "retry", attempt: attempt + 1, delayMs: wait, error: final.errorMessage ?? "error", model: label(current) };
+        yield {
+          type: "retry",
+          attempt: attempt + 1,
+          delayMs: wait,
+          error: final.errorMessage ?? "error",
+          model: label(current),
+        };
         if (!(await sleep(wait, options?.signal))) {
-          yield { type: "done", message: { ...final, stopReason: "aborted", errorMessage: "aborted while waiting to retry" } };
+          yield {
+            type: "done",
+            message: { ...final, stopReason: "aborted", errorMessage: "aborted while waiting to retry" },
+          };
           return;
         }
       }
       const next = models[m + 1];
-      if (next) yield { type: "retry", attempt: 0, delayMs: 0, error: last?.errorMessage ?? "error", model: label(next) };
+      if (next)
+        yield {
+          type: "retry",
+          attempt: 0,
+          delayMs: 0,
+          error: last?.errorMessage ?? "error",
+          model: label(next),
+        };
     }
     const tried = models.length > 1 ? ` (tried ${models.map(label).join(", ")})` : "";
-    yield { type: "done", message: { ...(last as AssistantMessage), errorMessage: `${last?.errorMessage}${tried}` } };
+    yield {
+      type: "done",
+      message: { ...(last as AssistantMessage), errorMessage: `${last?.errorMessage}${tried}` },
+    };
   };
 }
 

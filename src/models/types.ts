@@ -147,7 +147,11 @@ export interface StreamOptions {
  * Calls a model. Contract: once called it never throws and never rejects; failures arrive as a
  * final `done` event whose message has stopReason "error" or "aborted" and an errorMessage.
  */
-export type StreamFn = (model: ModelSpec, context: ModelContext, options?: StreamOptions) => AsyncIterable<ModelEvent>;
+export type StreamFn = (
+  model: ModelSpec,
+  context: ModelContext,
+  options?: StreamOptions,
+) => AsyncIterable<ModelEvent>;
 
 export function emptyUsage(): Usage {
   return {
