@@ -13,6 +13,8 @@ await build({
   outdir: "dist/bundle",
   external: ["better-sqlite3"],
   // CommonJS dependencies call require(); give the ESM bundle one.
-  banner: { js: "import { createRequire as __ratchetCreateRequire } from 'node:module'; const require = __ratchetCreateRequire(import.meta.url);" },
+  banner: {
+    js: "import { createRequire as __ratchetCreateRequire } from 'node:module'; const require = __ratchetCreateRequire(import.meta.url);",
+  },
   logLevel: "warning",
 });

@@ -8,7 +8,11 @@ import { type RunFlags, start } from "./run-command.js";
 /** Runs the chat loop until the user leaves; returns the exit code. */
 export async function chatCommand(flags: RunFlags): Promise<number> {
   const ctx = openContext();
-  const rl = readline.createInterface({ input: process.stdin, output: process.stderr, terminal: process.stdin.isTTY });
+  const rl = readline.createInterface({
+    input: process.stdin,
+    output: process.stderr,
+    terminal: process.stdin.isTTY,
+  });
   let current: AbortController | undefined;
   rl.on("SIGINT", () => {
     if (current && !current.signal.aborted) current.abort();

@@ -25,7 +25,13 @@ export async function doctorCommand(flags: DoctorFlags): Promise<number> {
   const checks: Check[] = [];
   const add = (name: string, ok: boolean, detail: string) => checks.push({ name, ok, detail });
   const major = Number(process.versions.node.split(".")[0]);
-  add("node", major >= 20, major >= 20 ? `Node ${process.versions.node}` : `Node ${process.versions.node} is too old. Fix: install Node 20 or newer.`);
+  add(
+    "node",
+    major >= 20,
+    major >= 20
+      ? `Node ${process.versions.node}`
+      : `Node ${process.versions.node} is too old. Fix: install Node 20 or newer.`,
+  );
 
   const home = ratchetHome();
   try {
@@ -35,7 +41,11 @@ export async function doctorCommand(flags: DoctorFlags): Promise<number> {
     store.close();
     add("state", true, `${home} (sessions in ratchet.db)`);
   } catch (err) {
-    add("state", false, `${home}: ${describeError(err)}. Fix: make it writable or set RATCHET_HOME to a writable folder.`);
+    add(
+      "state",
+      false,
+      `${home}: ${describeError(err)}. Fix: make it writable or set RATCHET_HOME to a writable folder.`,
+    );
   }
 
   let config: RatchetConfig | undefined;
@@ -56,7 +66,11 @@ export async function doctorCommand(flags: DoctorFlags): Promise<number> {
     }
     if (model) {
       const missing = missingCredential(model, config);
-      add("credentials", !missing, missing ?? (model.apiKey ? "API key set" : "no key needed for this server"));
+      add(
+        "credentials",
+        !missing,
+        missing ?? (model.apiKey ? "API key set" : "no key needed for this server"),
+      );
       if (!missing) checks.push(await reachability(model));
     }
   }
@@ -81,15 +95,31 @@ async function reachability(model: ModelSpec): Promise<Check> {
     const res = await nodeHttpClient(url, { headers, timeoutMs: 10_000 });
     const body = await res.text();
     if (res.status === 401 || res.status === 403)
-      return { name, ok: false, detail: `${url} rejected the API key (HTTP ${res.status}). Fix: check the key variable for ${model.provider}.` };
+      return {
+        name,
+        ok: false,
+        detail: `${url} rejected the API key (HTTP ${res.status}). Fix: check the key variable for ${model.provider}.`,
+      };
     if (res.status === 404)
-      return { name, ok: false, detail: `${url} not found (HTTP 404). Fix: check the base URL (OpenAI-compatible servers usually end in /v1).` };
-    if (res.status !== 200) return { name, ok: false, detail: `${url} answered HTTP ${res.status}: ${body.slice(0, 200)}` };
+      return {
+        name,
+        ok: false,
+        detail: `${url} not found (HTTP 404). Fix: check the base URL (OpenAI-compatible servers usually end in /v1).`,
+      };
+    if (res.status !== 200)
+      return { name, ok: false, detail: `${url} answered HTTP ${res.status}: ${body.slice(0, 200)}` };
     const listed = body.includes(`"${model.id}"`);
-    return { name, ok: true, detail: `${url} OK${listed ? `, ${model.id} is listed` : `; note: ${model.id} is not in the server's model list`}` };
+    return {
+      name,
+      ok: true,
+      detail: `${url} OK${listed ? `, ${model.id} is listed` : `; note: ${model.id} is not in the server's model list`}`,
+    };
   } catch (err) {
     const code = err instanceof TransportError ? err.code : undefined;
-    const hint = code === "ECONNREFUSED" ? "nothing is listening there. Fix: start the model server or correct --base-url." : "Fix: check the URL and the network.";
+    const hint =
+      code === "ECONNREFUSED"
+        ? "nothing is listening there. Fix: start the model server or correct --base-url."
+        : "Fix: check the URL and the network.";
     return { name, ok: false, detail: `${url}: ${describeError(err)} — ${hint}` };
   }
 }

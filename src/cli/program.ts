@@ -19,12 +19,19 @@ const collect = (v: string, prev: string[] = []) => [...prev, v];
 function modelOptions(cmd: Command): Command {
   return cmd
     .option("-m, --model <provider/model>", "model to use, e.g. openai/gpt-4o-mini (env RATCHET_MODEL)")
-    .option("--base-url <url>", "model server URL, e.g. http://127.0.0.1:8000/v1 (env OPENAI_BASE_URL / ANTHROPIC_BASE_URL)");
+    .option(
+      "--base-url <url>",
+      "model server URL, e.g. http://127.0.0.1:8000/v1 (env OPENAI_BASE_URL / ANTHROPIC_BASE_URL)",
+    );
 }
 
 function runOptions(cmd: Command): Command {
   return modelOptions(cmd)
-    .addOption(new Option("--header <name:value>", "extra HTTP header for model calls (repeatable)").argParser(collect))
+    .addOption(
+      new Option("--header <name:value>", "extra HTTP header for model calls (repeatable)").argParser(
+        collect,
+      ),
+    )
     .option("-w, --workspace <dir>", "folder the agent works in (default: current folder, or the session's)")
     .option("-s, --session <id>", "continue this session")
     .option("--max-steps <n>", "stop after n model calls (default 50)", positiveInt("--max-steps"))
@@ -48,14 +55,21 @@ ANTHROPIC_API_KEY, ANTHROPIC_BASE_URL. Config file: $RATCHET_HOME/config.json.
 Exit codes: 0 done, 1 run failed, 2 usage or config error, 3 limit reached, 130 interrupted.`,
     );
 
-  runOptions(program.command("run").description("run one task to completion").argument("<task>", "what the agent should do"))
+  runOptions(
+    program
+      .command("run")
+      .description("run one task to completion")
+      .argument("<task>", "what the agent should do"),
+  )
     .option("--json", "print one JSON object with status, final text, session, steps, usage and cost")
     .action(async (task: string, flags) => {
       const { runCommand } = await import("./run-command.js");
       process.exitCode = await runCommand(task, flags);
     });
 
-  runOptions(program.command("chat").description("interactive session (Ctrl-C stops a run, /exit leaves)")).action(async (flags) => {
+  runOptions(
+    program.command("chat").description("interactive session (Ctrl-C stops a run, /exit leaves)"),
+  ).action(async (flags) => {
     const { chatCommand } = await import("./chat-command.js");
     process.exitCode = await chatCommand(flags);
   });
@@ -103,7 +117,9 @@ export async function main(argv: string[]): Promise<void> {
       process.exitCode = err.category === "user" ? EXIT.usage : EXIT.error;
       return;
     }
-    process.stderr.write(`ratchet: internal error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+    process.stderr.write(
+      `ratchet: internal error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`,
+    );
     process.exitCode = EXIT.internal;
   }
 }

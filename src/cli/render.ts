@@ -31,7 +31,10 @@ export function createRenderer(out: Writer, err: Writer): (ev: AgentEvent) => vo
           midLine = !ev.event.delta.endsWith("\n");
         } else if (ev.event.type === "retry") {
           endLine();
-          const what = ev.event.attempt === 0 ? `falling back to ${ev.event.model}` : `retry ${ev.event.attempt} in ${(ev.event.delayMs / 1000).toFixed(1)}s`;
+          const what =
+            ev.event.attempt === 0
+              ? `falling back to ${ev.event.model}`
+              : `retry ${ev.event.attempt} in ${(ev.event.delayMs / 1000).toFixed(1)}s`;
           err.write(c.dim(`↻ ${what} (${oneLine(ev.event.error, 120)})\n`));
         }
         break;
@@ -54,8 +57,14 @@ export function createRenderer(out: Writer, err: Writer): (ev: AgentEvent) => vo
 
 /** One-line status for the end of a run. */
 export function summary(r: RunResult): string {
-  const status = r.status === "completed" ? "done" : r.status === "limit" ? `stopped: ${r.reason}` : `${r.status}: ${r.reason ?? ""}`;
-  const tokens = r.usage.totalTokens >= 1000 ? `${(r.usage.totalTokens / 1000).toFixed(1)}k` : String(r.usage.totalTokens);
+  const status =
+    r.status === "completed"
+      ? "done"
+      : r.status === "limit"
+        ? `stopped: ${r.reason}`
+        : `${r.status}: ${r.reason ?? ""}`;
+  const tokens =
+    r.usage.totalTokens >= 1000 ? `${(r.usage.totalTokens / 1000).toFixed(1)}k` : String(r.usage.totalTokens);
   const calls = `${r.toolCalls} tool call${r.toolCalls === 1 ? "" : "s"}`;
   return `${status} · ${r.steps} step${r.steps === 1 ? "" : "s"} · ${calls} · ${tokens} tokens · $${r.usage.cost.total.toFixed(4)} · ${(r.durationMs / 1000).toFixed(1)}s`;
 }

@@ -2,7 +2,7 @@
 import { statSync } from "node:fs";
 import path from "node:path";
 import type { RunResult } from "../loop/events.js";
-import { startTask, type StartedTask } from "../runtime/run-task.js";
+import { type StartedTask, startTask } from "../runtime/run-task.js";
 import { userError } from "../util/errors.js";
 import { type CliContext, openContext } from "./context.js";
 import { exitCodeFor } from "./exit-codes.js";
@@ -32,7 +32,8 @@ export async function runCommand(task: string, flags: RunFlags): Promise<number>
     for await (const ev of started.run) render?.(ev);
     const result = await started.run.result;
     if (flags.json) process.stdout.write(`${JSON.stringify(jsonReport(result, started))}\n`);
-    else if (!flags.json && result.status !== "completed") process.stderr.write(`session: ${started.sessionId}\n`);
+    else if (!flags.json && result.status !== "completed")
+      process.stderr.write(`session: ${started.sessionId}\n`);
     return exitCodeFor(result.status);
   } finally {
     ctx.store.close();
@@ -40,7 +41,12 @@ export async function runCommand(task: string, flags: RunFlags): Promise<number>
 }
 
 /** Starts a task in a new or continued session (shared by `run` and `chat`). */
-export async function start(ctx: CliContext, input: string, flags: RunFlags, signal: AbortSignal): Promise<StartedTask> {
+export async function start(
+  ctx: CliContext,
+  input: string,
+  flags: RunFlags,
+  signal: AbortSignal,
+): Promise<StartedTask> {
   const previous = flags.session ? ctx.store.get(flags.session) : undefined;
   const workspace = resolveWorkspace(flags.workspace ?? previous?.workspace ?? process.cwd());
   return startTask({
@@ -51,7 +57,12 @@ export async function start(ctx: CliContext, input: string, flags: RunFlags, sig
     workspace,
     ...(flags.session ? { sessionId: flags.session } : {}),
     overrides: { model: flags.model, baseUrl: flags.baseUrl, headers: parseHeaders(flags.header ?? []) },
-    limits: { maxSteps: flags.maxSteps, maxCost: flags.maxCost, maxTokens: flags.maxTokens, maxWallSeconds: flags.maxTime },
+    limits: {
+      maxSteps: flags.maxSteps,
+      maxCost: flags.maxCost,
+      maxTokens: flags.maxTokens,
+      maxWallSeconds: flags.maxTime,
+    },
     signal,
     onWarning: (w) => process.stderr.write(`warning: ${w}\n`),
   });
@@ -68,7 +79,13 @@ export function jsonReport(r: RunResult, t: StartedTask) {
     model: `${t.model.provider}/${t.model.id}`,
     steps: r.steps,
     toolCalls: r.toolCalls,
-    usage: { input: r.usage.input, output: r.usage.output, cacheRead: r.usage.cacheRead, cacheWrite: r.usage.cacheWrite, totalTokens: r.usage.totalTokens },
+    usage: {
+      input: r.usage.input,
+      output: r.usage.output,
+      cacheRead: r.usage.cacheRead,
+      cacheWrite: r.usage.cacheWrite,
+      totalTokens: r.usage.totalTokens,
+    },
     cost: r.usage.cost.total,
     durationMs: r.durationMs,
   };
@@ -80,7 +97,11 @@ function resolveWorkspace(dir: string): string {
   try {
     isDir = statSync(abs).isDirectory();
   } catch {}
-  if (!isDir) throw userError("workspace_invalid", `Workspace ${abs} is not a directory. Fix: create it, or pass --workspace DIR.`);
+  if (!isDir)
+    throw userError(
+      "workspace_invalid",
+      `Workspace ${abs} is not a directory. Fix: create it, or pass --workspace DIR.`,
+    );
   return abs;
 }
 
@@ -89,7 +110,11 @@ function parseHeaders(list: string[]): Record<string, string> | undefined {
   const headers: Record<string, string> = {};
   for (const h of list) {
     const i = h.indexOf(":");
-    if (i <= 0) throw userError("header_invalid", `--header "${h}" is not "Name: value". Fix: e.g. --header "X-Session-Id: 42".`);
+    if (i <= 0)
+      throw userError(
+        "header_invalid",
+        `--header "${h}" is not "Name: value". Fix: e.g. --header "X-Session-Id: 42".`,
+      );
     headers[h.slice(0, i).trim()] = h.slice(i + 1).trim();
   }
   return headers;

@@ -57,7 +57,11 @@ function render(m: Message): string {
   if (m.role === "user") return `user: ${m.content}`;
   if (m.role === "toolResult") return `  ${m.isError ? "✗" : "✓"} ${m.toolName}: ${clip(m.content)}`;
   const parts = m.content.map((b) =>
-    b.type === "text" ? `assistant: ${b.text}` : b.type === "thinking" ? `  (thinking) ${clip(b.thinking)}` : `  → ${b.name} ${clip(b.invalidArguments ?? JSON.stringify(b.arguments))}`,
+    b.type === "text"
+      ? `assistant: ${b.text}`
+      : b.type === "thinking"
+        ? `  (thinking) ${clip(b.thinking)}`
+        : `  → ${b.name} ${clip(b.invalidArguments ?? JSON.stringify(b.arguments))}`,
   );
   if (m.stopReason === "error") parts.push(`  ! ${m.errorMessage ?? "error"}`);
   return parts.join("\n");

@@ -8,8 +8,8 @@ import type {
   StreamOptions,
   ToolCallBlock,
   ToolResultMessage,
-  UserMessage,
   Usage,
+  UserMessage,
 } from "../models/types.js";
 import { addUsage, assistantText, emptyUsage } from "../models/types.js";
 import { EventStream } from "./event-stream.js";
@@ -72,7 +72,7 @@ export function runAgentLoop(config: LoopConfig): AgentRun {
   const out: AgentRun = new EventStream();
   void drive(config, out).catch((err: unknown) => {
     // Only a programmer error reaches here; still end the stream so no consumer hangs.
-    const result = baseResult(config, [], 0, 0, emptyUsage());
+    const result = baseResult([], 0, 0, emptyUsage());
     result.status = "error";
     result.reason = `internal error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`;
     out.push({ type: "run_end", result });
@@ -81,7 +81,7 @@ export function runAgentLoop(config: LoopConfig): AgentRun {
   return out;
 }
 
-function baseResult(config: LoopConfig, added: Message[], steps: number, toolCalls: number, usage: Usage): RunResult {
+function baseResult(added: Message[], steps: number, toolCalls: number, usage: Usage): RunResult {
   const lastAssistant = [...added].reverse().find((m): m is AssistantMessage => m.role === "assistant");
   return {
     status: "completed",
@@ -128,7 +128,7 @@ async function drive(config: LoopConfig, out: AgentRun): Promise<void> {
   const finish = (status: RunResult["status"], reason?: string, limit?: LimitKind) => {
     clearTimeout(timer);
     config.signal?.removeEventListener("abort", onAbort);
-    const result = baseResult(config, added, steps, toolCalls, usage);
+    const result = baseResult(added, steps, toolCalls, usage);
     result.status = status;
     if (reason) result.reason = reason;
     if (limit) result.limit = limit;
@@ -147,11 +147,14 @@ async function drive(config: LoopConfig, out: AgentRun): Promise<void> {
     const limit = checkBudget(budget, steps, usage, now() - started);
     if (limit) return finish("limit", limit.reason, limit.kind);
     const stop = config.stopWhen?.({ step: steps, messages: history, usage });
-    if (stop) return finish("limit", typeof stop === "string" ? stop : "stop condition met", "stop_condition");
+    if (stop)
+      return finish("limit", typeof stop === "string" ? stop : "stop condition met", "stop_condition");
 
     steps++;
     out.push({ type: "step_start", step: steps });
-    const context = config.transformContext ? await config.transformContext(history, controller.signal) : history;
+    const context = config.transformContext
+      ? await config.transformContext(history, controller.signal)
+      : history;
     let message: AssistantMessage | undefined;
     for await (const ev of config.stream(
       config.model,
@@ -193,7 +196,13 @@ async function drive(config: LoopConfig, out: AgentRun): Promise<void> {
       toolCalls++;
       out.push({ type: "tool_start", call });
       const t0 = now();
-      let result = await executeToolCall(call, toolsByName, controller.signal, config.beforeToolCall, history);
+      let result = await executeToolCall(
+        call,
+        toolsByName,
+        controller.signal,
+        config.beforeToolCall,
+        history,
+      );
       result = (await config.afterToolCall?.(call, result)) ?? result;
       append(result);
       out.push({ type: "tool_end", call, result, durationMs: now() - t0 });
@@ -216,7 +225,10 @@ function checkBudget(
   if (budget.maxSteps !== undefined && steps >= budget.maxSteps)
     return { kind: "steps", reason: `step limit of ${budget.maxSteps} reached` };
   if (budget.maxTokens !== undefined && usage.totalTokens >= budget.maxTokens)
-    return { kind: "tokens", reason: `token limit of ${budget.maxTokens} reached (${usage.totalTokens} used)` };
+    return {
+      kind: "tokens",
+      reason: `token limit of ${budget.maxTokens} reached (${usage.totalTokens} used)`,
+    };
   if (budget.maxCost !== undefined && usage.cost.total >= budget.maxCost)
     return {
       kind: "cost",

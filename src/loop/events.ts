@@ -1,6 +1,13 @@
 // Typed events and the final result of one agent run. Every consumer (CLI, gateway, web page,
 // trajectory recorder, tests) reads this same stream.
-import type { AssistantMessage, Message, ModelEvent, ToolCallBlock, ToolResultMessage, Usage } from "../models/types.js";
+import type {
+  AssistantMessage,
+  Message,
+  ModelEvent,
+  ToolCallBlock,
+  ToolResultMessage,
+  Usage,
+} from "../models/types.js";
 
 /** Why a run ended. The CLI maps each to a distinct exit code. */
 export type ExitStatus = "completed" | "limit" | "aborted" | "error";

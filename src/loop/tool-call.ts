@@ -1,8 +1,8 @@
 // Executes one tool call. Every failure — unknown tool, malformed or invalid arguments, a hook's
 // refusal, an exception inside the tool — becomes an error result the model can read and react to.
 import type { Message, ToolCallBlock, ToolResultMessage } from "../models/types.js";
-import type { ToolGate } from "./agent-loop.js";
 import { validate } from "../util/json-schema.js";
+import type { ToolGate } from "./agent-loop.js";
 import { type AnyTool, ToolError } from "./tool.js";
 
 const MAX_ERRORS_SHOWN = 5;
@@ -29,7 +29,8 @@ export async function executeToolCall(
     return result(`Error: unknown tool "${call.name}". Available tools: ${names}.`, true);
   }
   if (call.invalidArguments !== undefined) {
-    const shown = call.invalidArguments.length > 200 ? `${call.invalidArguments.slice(0, 200)}…` : call.invalidArguments;
+    const shown =
+      call.invalidArguments.length > 200 ? `${call.invalidArguments.slice(0, 200)}…` : call.invalidArguments;
     return result(
       `Error: the arguments for ${call.name} were not a valid JSON object (received: ${shown}). ` +
         "Call the tool again with one JSON object matching its schema.",

@@ -41,7 +41,11 @@ export interface ModelConfig {
   compat?: ModelCompat;
 }
 
-const obj = (properties: Record<string, JsonSchema>): JsonSchema => ({ type: "object", properties, additionalProperties: false });
+const obj = (properties: Record<string, JsonSchema>): JsonSchema => ({
+  type: "object",
+  properties,
+  additionalProperties: false,
+});
 const strings: JsonSchema = { type: "object", additionalProperties: { type: "string" } };
 const nonNegative: JsonSchema = { type: "number", minimum: 0 };
 const positiveInt: JsonSchema = { type: "integer", minimum: 1 };
@@ -103,7 +107,9 @@ export const CONFIG_SCHEMA: JsonSchema = obj({
 
 /** Where Ratchet keeps its state: $RATCHET_HOME, default ~/.ratchet. */
 export function ratchetHome(env: NodeJS.ProcessEnv = process.env): string {
-  return env.RATCHET_HOME && env.RATCHET_HOME.trim() !== "" ? path.resolve(env.RATCHET_HOME) : path.join(os.homedir(), ".ratchet");
+  return env.RATCHET_HOME && env.RATCHET_HOME.trim() !== ""
+    ? path.resolve(env.RATCHET_HOME)
+    : path.join(os.homedir(), ".ratchet");
 }
 
 export function configPath(home: string): string {
@@ -129,7 +135,10 @@ export function loadConfig(home: string): RatchetConfig {
 /** Validates parsed config; `file` is used in the diagnostics. */
 export function validateConfig(raw: unknown, file: string): RatchetConfig {
   if (typeof raw !== "object" || raw === null || Array.isArray(raw)) {
-    throw userError("config_invalid", `${file}: must hold one JSON object, like {"model": "openai/gpt-4o-mini"}.`);
+    throw userError(
+      "config_invalid",
+      `${file}: must hold one JSON object, like {"model": "openai/gpt-4o-mini"}.`,
+    );
   }
   const problems = validate(CONFIG_SCHEMA, raw);
   if (problems.length === 0) return raw as RatchetConfig;
@@ -139,10 +148,15 @@ export function validateConfig(raw: unknown, file: string): RatchetConfig {
 
 function describe(key: string, message: string, raw: unknown): string {
   const name = key || "(top level)";
-  if (message.startsWith("unknown key")) return `${name}: unknown key. Fix: remove it or check its spelling (README, "Configuration").`;
-  const value = key.split(".").reduce<unknown>((o, k) => (o as Record<string, unknown> | undefined)?.[k], raw);
+  if (message.startsWith("unknown key"))
+    return `${name}: unknown key. Fix: remove it or check its spelling (README, "Configuration").`;
+  const value = key
+    .split(".")
+    .reduce<unknown>((o, k) => (o as Record<string, unknown> | undefined)?.[k], raw);
   const got = value === undefined ? "" : ` (got ${JSON.stringify(value)})`;
-  if (message.includes("^https?://")) return `${name}: not an http(s) URL${got}. Fix: use a value like "http://127.0.0.1:8000/v1".`;
-  if (message.includes("pattern ^[^/")) return `${name}: not "provider/model"${got}. Fix: use a value like "openai/gpt-4o-mini".`;
+  if (message.includes("^https?://"))
+    return `${name}: not an http(s) URL${got}. Fix: use a value like "http://127.0.0.1:8000/v1".`;
+  if (message.includes("pattern ^[^/"))
+    return `${name}: not "provider/model"${got}. Fix: use a value like "openai/gpt-4o-mini".`;
   return `${name}: ${message}${got}. Fix: correct the value or remove the key.`;
 }

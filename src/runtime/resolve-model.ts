@@ -17,15 +17,64 @@ interface ProviderDefaults {
 
 /** Built-in providers. Any other OpenAI-compatible server is added under `providers` in config. */
 export const BUILTIN_PROVIDERS: Record<string, ProviderDefaults> = {
-  openai: { api: "openai-completions", baseUrl: "https://api.openai.com/v1", baseUrlEnv: "OPENAI_BASE_URL", apiKeyEnv: "OPENAI_API_KEY", needsKey: true },
-  anthropic: { api: "anthropic-messages", baseUrl: "https://api.anthropic.com", baseUrlEnv: "ANTHROPIC_BASE_URL", apiKeyEnv: "ANTHROPIC_API_KEY", needsKey: true },
-  openrouter: { api: "openai-completions", baseUrl: "https://openrouter.ai/api/v1", apiKeyEnv: "OPENROUTER_API_KEY", needsKey: true },
-  deepseek: { api: "openai-completions", baseUrl: "https://api.deepseek.com/v1", apiKeyEnv: "DEEPSEEK_API_KEY", needsKey: true },
-  moonshot: { api: "openai-completions", baseUrl: "https://api.moonshot.ai/v1", apiKeyEnv: "MOONSHOT_API_KEY", needsKey: true },
-  ollama: { api: "openai-completions", baseUrl: "http://127.0.0.1:11434/v1", baseUrlEnv: "OLLAMA_BASE_URL", needsKey: false },
-  vllm: { api: "openai-completions", baseUrl: "http://127.0.0.1:8000/v1", baseUrlEnv: "VLLM_BASE_URL", apiKeyEnv: "VLLM_API_KEY", needsKey: false },
-  sglang: { api: "openai-completions", baseUrl: "http://127.0.0.1:30000/v1", baseUrlEnv: "SGLANG_BASE_URL", apiKeyEnv: "SGLANG_API_KEY", needsKey: false },
-  llamacpp: { api: "openai-completions", baseUrl: "http://127.0.0.1:8080/v1", baseUrlEnv: "LLAMACPP_BASE_URL", needsKey: false },
+  openai: {
+    api: "openai-completions",
+    baseUrl: "https://api.openai.com/v1",
+    baseUrlEnv: "OPENAI_BASE_URL",
+    apiKeyEnv: "OPENAI_API_KEY",
+    needsKey: true,
+  },
+  anthropic: {
+    api: "anthropic-messages",
+    baseUrl: "https://api.anthropic.com",
+    baseUrlEnv: "ANTHROPIC_BASE_URL",
+    apiKeyEnv: "ANTHROPIC_API_KEY",
+    needsKey: true,
+  },
+  openrouter: {
+    api: "openai-completions",
+    baseUrl: "https://openrouter.ai/api/v1",
+    apiKeyEnv: "OPENROUTER_API_KEY",
+    needsKey: true,
+  },
+  deepseek: {
+    api: "openai-completions",
+    baseUrl: "https://api.deepseek.com/v1",
+    apiKeyEnv: "DEEPSEEK_API_KEY",
+    needsKey: true,
+  },
+  moonshot: {
+    api: "openai-completions",
+    baseUrl: "https://api.moonshot.ai/v1",
+    apiKeyEnv: "MOONSHOT_API_KEY",
+    needsKey: true,
+  },
+  ollama: {
+    api: "openai-completions",
+    baseUrl: "http://127.0.0.1:11434/v1",
+    baseUrlEnv: "OLLAMA_BASE_URL",
+    needsKey: false,
+  },
+  vllm: {
+    api: "openai-completions",
+    baseUrl: "http://127.0.0.1:8000/v1",
+    baseUrlEnv: "VLLM_BASE_URL",
+    apiKeyEnv: "VLLM_API_KEY",
+    needsKey: false,
+  },
+  sglang: {
+    api: "openai-completions",
+    baseUrl: "http://127.0.0.1:30000/v1",
+    baseUrlEnv: "SGLANG_BASE_URL",
+    apiKeyEnv: "SGLANG_API_KEY",
+    needsKey: false,
+  },
+  llamacpp: {
+    api: "openai-completions",
+    baseUrl: "http://127.0.0.1:8080/v1",
+    baseUrlEnv: "LLAMACPP_BASE_URL",
+    needsKey: false,
+  },
 };
 
 export interface ModelOverrides {
@@ -39,11 +88,15 @@ export interface ModelOverrides {
 
 const NO_MODEL_HELP =
   "No model configured. Pick one with --model provider/model (e.g. --model openai/gpt-4o-mini), " +
-  "or set RATCHET_MODEL, or \"model\" in $RATCHET_HOME/config.json. Keys come from OPENAI_API_KEY / " +
+  'or set RATCHET_MODEL, or "model" in $RATCHET_HOME/config.json. Keys come from OPENAI_API_KEY / ' +
   "ANTHROPIC_API_KEY (or the provider's own variable); servers from --base-url, OPENAI_BASE_URL or ANTHROPIC_BASE_URL.";
 
 /** The primary model's reference, or a user error that names the flags and env vars. */
-export function primaryModelRef(config: RatchetConfig, env: NodeJS.ProcessEnv, overrides: ModelOverrides): string {
+export function primaryModelRef(
+  config: RatchetConfig,
+  env: NodeJS.ProcessEnv,
+  overrides: ModelOverrides,
+): string {
   const ref = overrides.model ?? env.RATCHET_MODEL ?? config.model;
   if (!ref || ref.trim() === "") throw userError("model_not_configured", NO_MODEL_HELP);
   return ref.trim();
@@ -57,7 +110,9 @@ export function resolveModels(
 ): { primary: ModelSpec; fallbacks: ModelSpec[] } {
   const ref = primaryModelRef(config, env, overrides);
   const primary = resolveModel(ref, config, env, overrides.headers, overrides.baseUrl);
-  const fallbacks = (config.fallbackModels ?? []).filter((r) => r !== ref).map((r) => resolveModel(r, config, env, overrides.headers));
+  const fallbacks = (config.fallbackModels ?? [])
+    .filter((r) => r !== ref)
+    .map((r) => resolveModel(r, config, env, overrides.headers));
   return { primary, fallbacks };
 }
 
@@ -71,7 +126,10 @@ export function resolveModel(
 ): ModelSpec {
   const slash = ref.indexOf("/");
   if (slash <= 0 || slash === ref.length - 1) {
-    throw userError("model_invalid", `Model "${ref}" is not "provider/model". Fix: use e.g. openai/gpt-4o-mini or anthropic/claude-sonnet-4-5.`);
+    throw userError(
+      "model_invalid",
+      `Model "${ref}" is not "provider/model". Fix: use e.g. openai/gpt-4o-mini or anthropic/claude-sonnet-4-5.`,
+    );
   }
   const provider = ref.slice(0, slash);
   const id = ref.slice(slash + 1);
@@ -87,7 +145,13 @@ export function resolveModel(
   }
   const api = custom?.api ?? builtin?.api ?? "openai-completions";
   const envBase = builtin?.baseUrlEnv ? env[builtin.baseUrlEnv] : undefined;
-  const baseUrl = (baseUrlFlag ?? (envBase || undefined) ?? custom?.baseUrl ?? builtin?.baseUrl ?? "").replace(/\/+$/, "");
+  const baseUrl = (
+    baseUrlFlag ??
+    (envBase || undefined) ??
+    custom?.baseUrl ??
+    builtin?.baseUrl ??
+    ""
+  ).replace(/\/+$/, "");
   const keyEnv = custom?.apiKeyEnv ?? builtin?.apiKeyEnv;
   const apiKey = (keyEnv ? env[keyEnv] : undefined) || custom?.apiKey || undefined;
   const settings = config.models?.[ref];

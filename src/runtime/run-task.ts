@@ -56,7 +56,8 @@ export async function startTask(opts: TaskOptions): Promise<StartedTask> {
   const modelRef = `${primary.provider}/${primary.id}`;
   const { store } = opts;
 
-  const sessionId = opts.sessionId ?? store.create({ workspace: opts.workspace, model: modelRef, title: opts.input });
+  const sessionId =
+    opts.sessionId ?? store.create({ workspace: opts.workspace, model: modelRef, title: opts.input });
   const history = opts.sessionId ? store.messages(sessionId) : [];
   // A crash mid-step can leave tool calls without results; answer them so the history stays valid.
   for (const call of danglingToolCalls(history)) {
@@ -64,7 +65,8 @@ export async function startTask(opts: TaskOptions): Promise<StartedTask> {
       role: "toolResult",
       toolCallId: call.id,
       toolName: call.name,
-      content: "Error: interrupted — the previous run stopped before this tool call finished. Check its effect before retrying.",
+      content:
+        "Error: interrupted — the previous run stopped before this tool call finished. Check its effect before retrying.",
       isError: true,
       origin: "system",
     };
@@ -105,8 +107,22 @@ function journal(inner: AgentRun, store: SessionStore, sessionId: string, model:
       if (ev.type === "message") store.append(sessionId, "message", ev.message);
       if (ev.type === "run_end") {
         const r = ev.result;
-        store.append(sessionId, "run_end", { status: r.status, limit: r.limit, reason: r.reason, steps: r.steps, toolCalls: r.toolCalls, usage: r.usage, durationMs: r.durationMs });
-        store.recordRun(sessionId, { status: r.status, steps: r.steps, toolCalls: r.toolCalls, usage: r.usage, model });
+        store.append(sessionId, "run_end", {
+          status: r.status,
+          limit: r.limit,
+          reason: r.reason,
+          steps: r.steps,
+          toolCalls: r.toolCalls,
+          usage: r.usage,
+          durationMs: r.durationMs,
+        });
+        store.recordRun(sessionId, {
+          status: r.status,
+          steps: r.steps,
+          toolCalls: r.toolCalls,
+          usage: r.usage,
+          model,
+        });
       }
       out.push(ev);
     }

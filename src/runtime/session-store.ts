@@ -91,20 +91,28 @@ export class SessionStore {
   /** The session's summary, or a user error naming the id when there is none. */
   get(id: string): SessionSummary {
     const row = this.db.prepare("SELECT * FROM sessions WHERE id = ?").get(id) as SessionRow | undefined;
-    if (!row) throw userError("session_not_found", `No session "${id}". Run \`ratchet sessions list\` to see the ids.`);
+    if (!row)
+      throw userError(
+        "session_not_found",
+        `No session "${id}". Run \`ratchet sessions list\` to see the ids.`,
+      );
     return toSummary(row);
   }
 
   /** Most recently updated first. */
   list(limit = 50): SessionSummary[] {
-    const rows = this.db.prepare("SELECT * FROM sessions ORDER BY updated_at DESC LIMIT ?").all(limit) as SessionRow[];
+    const rows = this.db
+      .prepare("SELECT * FROM sessions ORDER BY updated_at DESC LIMIT ?")
+      .all(limit) as SessionRow[];
     return rows.map(toSummary);
   }
 
   /** Appends one entry durably and returns its sequence number. */
   append(sessionId: string, kind: EntryKind, data: unknown): number {
     const tx = this.db.transaction(() => {
-      const row = this.db.prepare("SELECT COALESCE(MAX(seq), 0) AS s FROM entries WHERE session_id = ?").get(sessionId) as { s: number };
+      const row = this.db
+        .prepare("SELECT COALESCE(MAX(seq), 0) AS s FROM entries WHERE session_id = ?")
+        .get(sessionId) as { s: number };
       const seq = row.s + 1;
       const t = this.now();
       this.db
@@ -117,22 +125,39 @@ export class SessionStore {
   }
 
   /** Records the outcome of a run in the summary (status, and adds steps, tool calls, usage). */
-  recordRun(sessionId: string, outcome: { status: string; steps: number; toolCalls: number; usage: Usage; model: string }): void {
+  recordRun(
+    sessionId: string,
+    outcome: { status: string; steps: number; toolCalls: number; usage: Usage; model: string },
+  ): void {
     const s = this.get(sessionId);
     const usage = addUsage(s.usage, outcome.usage);
     this.db
-      .prepare("UPDATE sessions SET status = ?, steps = ?, tool_calls = ?, usage = ?, model = ?, updated_at = ? WHERE id = ?")
-      .run(outcome.status, s.steps + outcome.steps, s.toolCalls + outcome.toolCalls, JSON.stringify(usage), outcome.model, this.now(), sessionId);
+      .prepare(
+        "UPDATE sessions SET status = ?, steps = ?, tool_calls = ?, usage = ?, model = ?, updated_at = ? WHERE id = ?",
+      )
+      .run(
+        outcome.status,
+        s.steps + outcome.steps,
+        s.toolCalls + outcome.toolCalls,
+        JSON.stringify(usage),
+        outcome.model,
+        this.now(),
+        sessionId,
+      );
   }
 
   /** Marks a session as running (so a crash shows up as "running" with no end). */
   markRunning(sessionId: string): void {
-    this.db.prepare("UPDATE sessions SET status = 'running', updated_at = ? WHERE id = ?").run(this.now(), sessionId);
+    this.db
+      .prepare("UPDATE sessions SET status = 'running', updated_at = ? WHERE id = ?")
+      .run(this.now(), sessionId);
   }
 
   entries(sessionId: string): Entry[] {
     this.get(sessionId);
-    const rows = this.db.prepare("SELECT seq, ts, kind, v, data FROM entries WHERE session_id = ? ORDER BY seq").all(sessionId) as {
+    const rows = this.db
+      .prepare("SELECT seq, ts, kind, v, data FROM entries WHERE session_id = ? ORDER BY seq")
+      .all(sessionId) as {
       seq: number;
       ts: number;
       kind: EntryKind;

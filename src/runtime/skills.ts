@@ -39,19 +39,25 @@ export async function discoverSkills(roots: string[]): Promise<SkillScan> {
     const text = readFileSync(file, "utf8");
     const m = /^---\r?\n([\s\S]*?)\r?\n---/.exec(text);
     if (!m) {
-      warnings.push(`${file}: skipped, no YAML front matter (start the file with --- name: … description: … ---)`);
+      warnings.push(
+        `${file}: skipped, no YAML front matter (start the file with --- name: … description: … ---)`,
+      );
       continue;
     }
     let meta: unknown;
     try {
       meta = parse(m[1]);
     } catch (err) {
-      warnings.push(`${file}: skipped, front matter is not valid YAML (${(err as Error).message.split("\n")[0]})`);
+      warnings.push(
+        `${file}: skipped, front matter is not valid YAML (${(err as Error).message.split("\n")[0]})`,
+      );
       continue;
     }
     const { name, description } = (meta ?? {}) as { name?: unknown; description?: unknown };
     if (typeof name !== "string" || !NAME.test(name)) {
-      warnings.push(`${file}: skipped, "name" must be lowercase letters, digits and hyphens (got ${JSON.stringify(name)})`);
+      warnings.push(
+        `${file}: skipped, "name" must be lowercase letters, digits and hyphens (got ${JSON.stringify(name)})`,
+      );
       continue;
     }
     if (typeof description !== "string" || description.trim() === "") {
@@ -59,7 +65,11 @@ export async function discoverSkills(roots: string[]): Promise<SkillScan> {
       continue;
     }
     if (found.some((s) => s.name === name)) continue;
-    found.push({ name, description: description.trim().replace(/\s+/g, " ").slice(0, MAX_DESCRIPTION), file });
+    found.push({
+      name,
+      description: description.trim().replace(/\s+/g, " ").slice(0, MAX_DESCRIPTION),
+      file,
+    });
   }
   found.sort((a, b) => a.name.localeCompare(b.name));
   return { skills: found, warnings };
@@ -70,10 +80,16 @@ export function createSkillTool(skills: Skill[]): Tool<{ name: string }> {
   return {
     name: "skill",
     description: "Load a skill's full instructions by name.",
-    parameters: { type: "object", properties: { name: { type: "string" } }, required: ["name"], additionalProperties: false },
+    parameters: {
+      type: "object",
+      properties: { name: { type: "string" } },
+      required: ["name"],
+      additionalProperties: false,
+    },
     async execute({ name }) {
       const skill = skills.find((s) => s.name === name);
-      if (!skill) throw new ToolError(`no skill named "${name}". Skills: ${skills.map((s) => s.name).join(", ")}.`);
+      if (!skill)
+        throw new ToolError(`no skill named "${name}". Skills: ${skills.map((s) => s.name).join(", ")}.`);
       const body = readFileSync(skill.file, "utf8").replace(/^---\r?\n[\s\S]*?\r?\n---\r?\n?/, "");
       return { content: `Skill folder: ${path.dirname(skill.file)}\n\n${body}` };
     },

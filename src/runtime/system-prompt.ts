@@ -21,7 +21,8 @@ export function buildSystemPrompt(inputs: PromptInputs): string {
   const parts = [BASE];
   if (inputs.agentsMd && inputs.agentsMd.trim() !== "") {
     let text = inputs.agentsMd.trim();
-    if (text.length > MAX_AGENTS_MD) text = `${text.slice(0, MAX_AGENTS_MD)}\n[… AGENTS.md truncated; read it for the rest]`;
+    if (text.length > MAX_AGENTS_MD)
+      text = `${text.slice(0, MAX_AGENTS_MD)}\n[… AGENTS.md truncated; read it for the rest]`;
     parts.push(`# Workspace instructions (AGENTS.md)\n${text}`);
   }
   if (inputs.skills.length > 0) {

@@ -43,7 +43,18 @@ export function validate(schema: JsonSchema, value: unknown): SchemaProblem[] {
   return problems.length > 0 ? problems : [{ path: "", message: result.errors[0]?.error ?? "invalid" }];
 }
 
-const CONTAINERS = new Set(["properties", "additionalProperties", "items", "prefixItems", "allOf", "anyOf", "oneOf", "$ref", "unevaluatedProperties", "patternProperties"]);
+const CONTAINERS = new Set([
+  "properties",
+  "additionalProperties",
+  "items",
+  "prefixItems",
+  "allOf",
+  "anyOf",
+  "oneOf",
+  "$ref",
+  "unevaluatedProperties",
+  "patternProperties",
+]);
 
 function pointerToPath(pointer: string): string {
   return pointer
@@ -59,5 +70,11 @@ function lookup(schema: JsonSchema, keywordLocation: string): unknown {
     .replace(/^#\/?/, "")
     .split("/")
     .filter(Boolean)
-    .reduce<unknown>((o, k) => (o as Record<string, unknown> | undefined)?.[decodeURIComponent(k).replace(/~1/g, "/").replace(/~0/g, "~")], schema);
+    .reduce<unknown>(
+      (o, k) =>
+        (o as Record<string, unknown> | undefined)?.[
+          decodeURIComponent(k).replace(/~1/g, "/").replace(/~0/g, "~")
+        ],
+      schema,
+    );
 }

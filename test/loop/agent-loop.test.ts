@@ -9,7 +9,12 @@ import { scriptedStream, type Turn, testModel } from "../support/scripted-stream
 const echo: AnyTool = {
   name: "echo",
   description: "Echo text.",
-  parameters: { type: "object", properties: { text: { type: "string" } }, required: ["text"], additionalProperties: false },
+  parameters: {
+    type: "object",
+    properties: { text: { type: "string" } },
+    required: ["text"],
+    additionalProperties: false,
+  },
   async execute(args: { text: string }) {
     if (args.text === "boom") throw new Error("kaboom");
     if (args.text === "nope") throw new ToolError("not allowed here");
@@ -35,7 +40,10 @@ async function run(turns: Turn[], extra: Partial<LoopConfig> = {}) {
 const results = (msgs: Message[]) => msgs.filter((m): m is ToolResultMessage => m.role === "toolResult");
 
 test("two steps: a tool call, then an answer", async () => {
-  const { result, events, calls } = await run([{ calls: [{ name: "echo", args: { text: "hi" } }], tokens: 10, cost: 0.01 }, { text: "done", tokens: 20, cost: 0.02 }]);
+  const { result, events, calls } = await run([
+    { calls: [{ name: "echo", args: { text: "hi" } }], tokens: 10, cost: 0.01 },
+    { text: "done", tokens: 20, cost: 0.02 },
+  ]);
   assert.equal(result.status, "completed");
   assert.equal(result.finalText, "done");
   assert.equal(result.steps, 2);
@@ -49,7 +57,19 @@ test("two steps: a tool call, then an answer", async () => {
   assert.equal(results(result.messages)[0].content, "echo: hi");
   assert.deepEqual(
     events.map((e) => e.type).filter((t) => t !== "model"),
-    ["run_start", "step_start", "message", "step_end", "tool_start", "message", "tool_end", "step_start", "message", "step_end", "run_end"],
+    [
+      "run_start",
+      "step_start",
+      "message",
+      "step_end",
+      "tool_start",
+      "message",
+      "tool_end",
+      "step_start",
+      "message",
+      "step_end",
+      "run_end",
+    ],
   );
   // Append-only: the second request starts with exactly the first request's messages.
   assert.deepEqual(calls[1].messages.slice(0, calls[0].messages.length), calls[0].messages);
@@ -83,10 +103,21 @@ test("unknown tool, malformed JSON, schema violations and exceptions become erro
 });
 
 test("before/after tool hooks can deny and rewrite", async () => {
-  const { result } = await run([{ calls: [{ name: "echo", args: { text: "a" } }, { name: "echo", args: { text: "b" } }] }, { text: "ok" }], {
-    beforeToolCall: async (call) => (call.arguments.text === "a" ? { deny: "policy says no" } : undefined),
-    afterToolCall: async (_call, r) => ({ ...r, content: r.content.toUpperCase() }),
-  });
+  const { result } = await run(
+    [
+      {
+        calls: [
+          { name: "echo", args: { text: "a" } },
+          { name: "echo", args: { text: "b" } },
+        ],
+      },
+      { text: "ok" },
+    ],
+    {
+      beforeToolCall: async (call) => (call.arguments.text === "a" ? { deny: "policy says no" } : undefined),
+      afterToolCall: async (_call, r) => ({ ...r, content: r.content.toUpperCase() }),
+    },
+  );
   const r = results(result.messages);
   assert.equal(r[0].content, "DENIED: POLICY SAYS NO");
   assert.equal(r[0].isError, true);
@@ -94,7 +125,11 @@ test("before/after tool hooks can deny and rewrite", async () => {
 });
 
 test("step, token and cost budgets end the run with status limit", async () => {
-  const loopy: Turn[] = Array.from({ length: 10 }, () => ({ calls: [{ name: "echo", args: { text: "x" } }], tokens: 100, cost: 0.5 }));
+  const loopy: Turn[] = Array.from({ length: 10 }, () => ({
+    calls: [{ name: "echo", args: { text: "x" } }],
+    tokens: 100,
+    cost: 0.5,
+  }));
   const steps = await run(loopy, { budget: { maxSteps: 3 } });
   assert.equal(steps.result.status, "limit");
   assert.equal(steps.result.limit, "steps");
@@ -124,7 +159,10 @@ test("the caller's abort signal ends the run as aborted", async () => {
 });
 
 test("a failed model call ends the run with status error and the reason", async () => {
-  const { result } = await run([{ calls: [{ name: "echo", args: { text: "x" } }] }, { error: "HTTP 400: bad request" }]);
+  const { result } = await run([
+    { calls: [{ name: "echo", args: { text: "x" } }] },
+    { error: "HTTP 400: bad request" },
+  ]);
   assert.equal(result.status, "error");
   assert.equal(result.reason, "HTTP 400: bad request");
   assert.equal(result.steps, 2);
@@ -134,10 +172,27 @@ test("steering skips the rest of the step's calls; follow-ups continue a finishe
   let steered = false;
   let followed = false;
   const { result, calls } = await run(
-    [{ calls: [{ name: "echo", args: { text: "1" } }, { name: "echo", args: { text: "2" } }] }, { text: "first answer" }, { text: "second answer" }],
+    [
+      {
+        calls: [
+          { name: "echo", args: { text: "1" } },
+          { name: "echo", args: { text: "2" } },
+        ],
+      },
+      { text: "first answer" },
+      { text: "second answer" },
+    ],
     {
-      getSteeringMessages: async () => (steered ? [] : ((steered = true), [{ role: "user", content: "change of plan" }])),
-      getFollowUpMessages: async () => (followed ? [] : ((followed = true), [{ role: "user", content: "and then?" }])),
+      getSteeringMessages: async () => {
+        if (steered) return [];
+        steered = true;
+        return [{ role: "user", content: "change of plan" }];
+      },
+      getFollowUpMessages: async () => {
+        if (followed) return [];
+        followed = true;
+        return [{ role: "user", content: "and then?" }];
+      },
     },
   );
   const r = results(result.messages);

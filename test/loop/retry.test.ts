@@ -10,10 +10,16 @@ const ctx = { systemPrompt: "", messages: [], tools: [] };
 async function collect(turns: Turn[], fallbacks: ModelSpec[] = [], signal?: AbortSignal) {
   const s = scriptedStream(turns);
   const sleeps: number[] = [];
-  const fn = withRetries(s.fn, policy, fallbacks, async (ms, sig) => {
-    sleeps.push(ms);
-    return !sig?.aborted;
-  }, () => 0.5);
+  const fn = withRetries(
+    s.fn,
+    policy,
+    fallbacks,
+    async (ms, sig) => {
+      sleeps.push(ms);
+      return !sig?.aborted;
+    },
+    () => 0.5,
+  );
   const events: ModelEvent[] = [];
   for await (const ev of fn(testModel, ctx, signal ? { signal } : {})) events.push(ev);
   const done = events.at(-1) as { type: "done"; message: AssistantMessage };
@@ -21,7 +27,11 @@ async function collect(turns: Turn[], fallbacks: ModelSpec[] = [], signal?: Abor
 }
 
 test("retries retryable errors with exponential backoff, then succeeds", async () => {
-  const r = await collect([{ error: "HTTP 503", retryable: true }, { error: "HTTP 502", retryable: true }, { text: "ok" }]);
+  const r = await collect([
+    { error: "HTTP 503", retryable: true },
+    { error: "HTTP 502", retryable: true },
+    { text: "ok" },
+  ]);
   assert.equal(r.final.stopReason, "stop");
   assert.deepEqual(r.sleeps, [100, 200]);
   assert.deepEqual(
@@ -49,14 +59,20 @@ test("non-retryable errors are not retried; fallback models are tried in order",
 
 test("gives up after max retries on every model with an error naming them", async () => {
   const fb: ModelSpec = { ...testModel, id: "backup" };
-  const r = await collect(Array.from({ length: 6 }, () => ({ error: "HTTP 500", retryable: true })), [fb]);
+  const r = await collect(
+    Array.from({ length: 6 }, () => ({ error: "HTTP 500", retryable: true })),
+    [fb],
+  );
   assert.equal(r.final.stopReason, "error");
   assert.equal(r.calls, 6);
   assert.match(r.final.errorMessage ?? "", /HTTP 500 \(tried test\/scripted, test\/backup\)/);
 });
 
 test("a retry-after longer than the maximum delay is not waited for", async () => {
-  const r = await collect([{ error: "HTTP 429", retryable: true, retryAfterMs: 3_600_000 }, { text: "never" }]);
+  const r = await collect([
+    { error: "HTTP 429", retryable: true, retryAfterMs: 3_600_000 },
+    { text: "never" },
+  ]);
   assert.equal(r.final.stopReason, "error");
   assert.equal(r.sleeps.length, 0);
 });

@@ -10,14 +10,36 @@ test("entries are appended in order and messages read back exactly", () => {
   const id = store.create({ workspace: "/w", model: "openai/x", title: "task" });
   const msgs: Message[] = [
     { role: "user", content: "héllo 😀", origin: "owner" },
-    { role: "assistant", content: [{ type: "toolCall", id: "c1", name: "read", arguments: { path: "a" } }], stopReason: "toolUse", usage: emptyUsage(), model: "openai/x" },
+    {
+      role: "assistant",
+      content: [{ type: "toolCall", id: "c1", name: "read", arguments: { path: "a" } }],
+      stopReason: "toolUse",
+      usage: emptyUsage(),
+      model: "openai/x",
+    },
   ];
   store.append(id, "run_start", { model: "openai/x" });
   for (const m of msgs) store.append(id, "message", m);
   assert.deepEqual(store.messages(id), msgs);
-  assert.deepEqual(store.entries(id).map((e) => [e.seq, e.kind, e.v]), [[1, "run_start", 1], [2, "message", 1], [3, "message", 1]]);
-  assert.deepEqual(danglingToolCalls(store.messages(id)).map((c) => c.id), ["c1"]);
-  store.append(id, "message", { role: "toolResult", toolCallId: "c1", toolName: "read", content: "x", isError: false });
+  assert.deepEqual(
+    store.entries(id).map((e) => [e.seq, e.kind, e.v]),
+    [
+      [1, "run_start", 1],
+      [2, "message", 1],
+      [3, "message", 1],
+    ],
+  );
+  assert.deepEqual(
+    danglingToolCalls(store.messages(id)).map((c) => c.id),
+    ["c1"],
+  );
+  store.append(id, "message", {
+    role: "toolResult",
+    toolCallId: "c1",
+    toolName: "read",
+    content: "x",
+    isError: false,
+  });
   assert.equal(danglingToolCalls(store.messages(id)).length, 0);
 });
 
@@ -31,14 +53,23 @@ test("run outcomes accumulate into the summary; list is most recent first", () =
   usage.totalTokens = 10;
   usage.cost.total = 0.5;
   store.recordRun(a, { status: "completed", steps: 2, toolCalls: 1, usage, model: "m/a" });
-  store.recordRun(a, { status: "limit", steps: 3, toolCalls: 2, usage: structuredClone(usage), model: "m/a" });
+  store.recordRun(a, {
+    status: "limit",
+    steps: 3,
+    toolCalls: 2,
+    usage: structuredClone(usage),
+    model: "m/a",
+  });
   const s = store.get(a);
   assert.equal(s.steps, 5);
   assert.equal(s.toolCalls, 3);
   assert.equal(s.usage.totalTokens, 20);
   assert.equal(s.usage.cost.total, 1);
   assert.equal(s.status, "limit");
-  assert.deepEqual(store.list().map((x) => x.id), [a, b]);
+  assert.deepEqual(
+    store.list().map((x) => x.id),
+    [a, b],
+  );
   assert.throws(() => store.get("nope"), /No session "nope".*sessions list/);
 });
 
@@ -47,7 +78,11 @@ test("assistant messages keep every field across the round trip", () => {
   const id = store.create({ workspace: "/w", model: "m/a", title: "t" });
   const m: AssistantMessage = {
     role: "assistant",
-    content: [{ type: "thinking", thinking: "hmm", signature: "sig" }, { type: "text", text: "hi" }, { type: "toolCall", id: "x", name: "n", arguments: {}, invalidArguments: "{" }],
+    content: [
+      { type: "thinking", thinking: "hmm", signature: "sig" },
+      { type: "text", text: "hi" },
+      { type: "toolCall", id: "x", name: "n", arguments: {}, invalidArguments: "{" },
+    ],
     stopReason: "toolUse",
     usage: emptyUsage(),
     model: "m/a",

@@ -1,13 +1,30 @@
 // A scripted StreamFn for loop unit tests: each call replays the next scripted assistant turn.
-import type { AssistantMessage, ModelContext, ModelEvent, ModelSpec, StreamFn, ToolCallBlock } from "../../src/models/types.js";
+import type {
+  AssistantMessage,
+  ModelContext,
+  ModelEvent,
+  ModelSpec,
+  StreamFn,
+  ToolCallBlock,
+} from "../../src/models/types.js";
 import { emptyUsage } from "../../src/models/types.js";
 
 export type Turn =
-  | { text?: string; calls?: { name: string; args?: Record<string, unknown>; invalid?: string }[]; tokens?: number; cost?: number }
+  | {
+      text?: string;
+      calls?: { name: string; args?: Record<string, unknown>; invalid?: string }[];
+      tokens?: number;
+      cost?: number;
+    }
   | { error: string; retryable?: boolean; retryAfterMs?: number }
   | { hang: true };
 
-export const testModel: ModelSpec = { provider: "test", id: "scripted", api: "openai-completions", baseUrl: "http://127.0.0.1:1" };
+export const testModel: ModelSpec = {
+  provider: "test",
+  id: "scripted",
+  api: "openai-completions",
+  baseUrl: "http://127.0.0.1:1",
+};
 
 export interface ScriptedStream {
   fn: StreamFn;
@@ -28,12 +45,20 @@ export function scriptedStream(turns: Turn[]): ScriptedStream {
       return;
     }
     if ("hang" in turn) {
-      await new Promise<void>((resolve) => options?.signal?.addEventListener("abort", () => resolve(), { once: true }));
+      await new Promise<void>((resolve) =>
+        options?.signal?.addEventListener("abort", () => resolve(), { once: true }),
+      );
       yield { type: "done", message: { ...fail(label, "aborted", false), stopReason: "aborted" } };
       return;
     }
     if ("error" in turn) {
-      yield { type: "done", message: { ...fail(label, turn.error, turn.retryable ?? false), ...(turn.retryAfterMs !== undefined ? { retryAfterMs: turn.retryAfterMs } : {}) } };
+      yield {
+        type: "done",
+        message: {
+          ...fail(label, turn.error, turn.retryable ?? false),
+          ...(turn.retryAfterMs !== undefined ? { retryAfterMs: turn.retryAfterMs } : {}),
+        },
+      };
       return;
     }
     const content: AssistantMessage["content"] = [];
@@ -52,11 +77,28 @@ export function scriptedStream(turns: Turn[]): ScriptedStream {
     usage.input = turn.tokens ?? 100;
     usage.totalTokens = usage.input;
     usage.cost.total = turn.cost ?? 0;
-    yield { type: "done", message: { role: "assistant", content, stopReason: turn.calls?.length ? "toolUse" : "stop", usage, model: label } };
+    yield {
+      type: "done",
+      message: {
+        role: "assistant",
+        content,
+        stopReason: turn.calls?.length ? "toolUse" : "stop",
+        usage,
+        model: label,
+      },
+    };
   };
   return { fn, calls };
 }
 
 function fail(model: string, text: string, retryable: boolean): AssistantMessage {
-  return { role: "assistant", content: [], stopReason: "error", usage: emptyUsage(), model, errorMessage: text, retryable };
+  return {
+    role: "assistant",
+    content: [],
+    stopReason: "error",
+    usage: emptyUsage(),
+    model,
+    errorMessage: text,
+    retryable,
+  };
 }

@@ -1,0 +1,47 @@
+// Imports point one way: util → models → loop → tools → runtime → cli. A file may import from
+// its own layer or lower ones only; testkit (scripted model servers) sits beside models.
+import assert from "node:assert/strict";
+import { readdirSync, readFileSync } from "node:fs";
+import path from "node:path";
+import { test } from "node:test";
+import { ROOT } from "./support/cli.js";
+
+const LAYERS = ["util", "models", "loop", "tools", "runtime", "cli"];
+const RANK: Record<string, number> = { ...Object.fromEntries(LAYERS.map((l, i) => [l, i])), testkit: 1 };
+
+function files(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((d) =>
+    d.isDirectory() ? files(path.join(dir, d.name)) : d.name.endsWith(".ts") ? [path.join(dir, d.name)] : [],
+  );
+}
+
+test("imports point one way between layers", () => {
+  const src = path.join(ROOT, "src");
+  const violations: string[] = [];
+  for (const file of files(src)) {
+    const layer = path.relative(src, file).split(path.sep)[0];
+    assert.ok(layer in RANK, `${file}: unknown layer "${layer}" — add it to LAYERS`);
+    const text = readFileSync(file, "utf8");
+    for (const m of text.matchAll(/(?:from|import\(?)\s*["'](\.[^"']+)["']/g)) {
+      const target = path.relative(src, path.resolve(path.dirname(file), m[1])).split(path.sep)[0];
+      if (target === layer || !(target in RANK)) continue;
+      if (layer === "testkit" && target !== "util" && target !== "models")
+        violations.push(`${file} → ${m[1]}`);
+      else if (RANK[target] > RANK[layer])
+        violations.push(`${path.relative(src, file)} imports ${m[1]} (${layer} → ${target})`);
+    }
+  }
+  assert.deepEqual(violations, []);
+});
+
+test("the models layer keeps wire payloads to itself: nothing above imports a provider file directly", () => {
+  const src = path.join(ROOT, "src");
+  const offenders = files(src)
+    .filter(
+      (f) => !f.includes(`${path.sep}models${path.sep}`) && !f.includes(`${path.sep}testkit${path.sep}`),
+    )
+    .filter((f) =>
+      /models\/(openai-completions|anthropic-messages|wire-[a-z]+)\.js/.test(readFileSync(f, "utf8")),
+    );
+  assert.deepEqual(offenders, []);
+});
