@@ -11,6 +11,7 @@ import { defaultRetryPolicy, withRetries } from "../models/retry.js";
 import type { Message, ModelSpec, StreamFn, ToolResultMessage } from "../models/types.js";
 import type { ExecBackend } from "../tools/exec-backend.js";
 import { createWorkspaceTools } from "../tools/index.js";
+import { describeError } from "../util/errors.js";
 import type { RatchetConfig } from "./config.js";
 import { type ModelOverrides, resolveModels } from "./resolve-model.js";
 import { danglingToolCalls, type SessionStore } from "./session-store.js";
@@ -87,6 +88,10 @@ export async function startTask(opts: TaskOptions): Promise<StartedTask> {
     ...(limits.maxTokens !== undefined ? { maxTokens: limits.maxTokens } : {}),
     ...(limits.maxWallSeconds !== undefined ? { maxWallMs: limits.maxWallSeconds * 1000 } : {}),
   };
+  // The journal can stop the loop if the store fails: an unrecorded run must not go on acting.
+  const stop = new AbortController();
+  if (opts.signal?.aborted) stop.abort();
+  opts.signal?.addEventListener("abort", () => stop.abort(), { once: true });
   const inner = runAgentLoop({
     model: primary,
     stream,
@@ -94,39 +99,45 @@ export async function startTask(opts: TaskOptions): Promise<StartedTask> {
     tools,
     messages: [...history, input],
     budget,
-    ...(opts.signal ? { signal: opts.signal } : {}),
+    signal: stop.signal,
   });
-  return { sessionId, model: primary, run: journal(inner, store, sessionId, modelRef) };
+  return { sessionId, model: primary, run: journal(inner, store, sessionId, modelRef, stop) };
 }
 
 /** Forwards the loop's events, writing each message and the run's end to the session first. */
-function journal(inner: AgentRun, store: SessionStore, sessionId: string, model: string): AgentRun {
+function journal(
+  inner: AgentRun,
+  store: SessionStore,
+  sessionId: string,
+  model: string,
+  stop: AbortController,
+): AgentRun {
   const out = new EventStream<AgentEvent, RunResult>();
   void (async () => {
+    let failure: string | undefined;
     for await (const ev of inner) {
-      if (ev.type === "message") store.append(sessionId, "message", ev.message);
-      if (ev.type === "run_end") {
-        const r = ev.result;
-        store.append(sessionId, "run_end", {
-          status: r.status,
-          limit: r.limit,
-          reason: r.reason,
-          steps: r.steps,
-          toolCalls: r.toolCalls,
-          usage: r.usage,
-          durationMs: r.durationMs,
-        });
-        store.recordRun(sessionId, {
-          status: r.status,
-          steps: r.steps,
-          toolCalls: r.toolCalls,
-          usage: r.usage,
-          model,
-        });
+      if (failure) continue; // drain what the aborted loop still emits
+      try {
+        if (ev.type === "message") store.append(sessionId, "message", ev.message);
+        if (ev.type === "run_end") {
+          const r = ev.result;
+          const { status, limit, reason, steps, toolCalls, usage, durationMs } = r;
+          store.append(sessionId, "run_end", { status, limit, reason, steps, toolCalls, usage, durationMs });
+          store.recordRun(sessionId, { status, steps, toolCalls, usage, model });
+        }
+      } catch (err) {
+        failure = `could not write session ${sessionId}: ${describeError(err)}`;
+        stop.abort();
+        continue;
       }
       out.push(ev);
     }
-    out.end(await inner.result);
+    const result = await inner.result;
+    if (failure) {
+      const failed: RunResult = { ...result, status: "error", reason: failure };
+      out.push({ type: "run_end", result: failed });
+      out.end(failed);
+    } else out.end(result);
   })();
   return out;
 }

@@ -73,7 +73,7 @@ export interface ScriptedServer {
 /** Starts the server on an ephemeral port of 127.0.0.1 (or opts.host). */
 export async function startScriptedServer(
   script: ScriptedTurn[] | ScriptFn,
-  opts: { logFile?: string; host?: string; port?: number } = {},
+  opts: { logFile?: string; host?: string; port?: number; models?: string[] } = {},
 ): Promise<ScriptedServer> {
   const requests: ScriptedRequest[] = [];
   let consumed = 0;
@@ -86,6 +86,11 @@ export async function startScriptedServer(
     req.on("end", () => {
       const body = Buffer.concat(chunks).toString("utf8");
       const path = (req.url ?? "/").split("?")[0];
+      // Model listing, as `ratchet doctor` and other clients probe it; not a model request.
+      if (req.method === "GET" && path.endsWith("/models")) {
+        const data = (opts.models ?? ["scripted"]).map((id) => ({ id, object: "model", type: "model" }));
+        return sendJson(res, 200, { object: "list", data });
+      }
       const record: ScriptedRequest = { path, headers: req.headers, body, json: parseBody(body) };
       requests.push(record);
       if (opts.logFile) appendFileSync(opts.logFile, JSON.stringify({ path, body }) + "\n");
