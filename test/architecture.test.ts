@@ -1,12 +1,13 @@
-// Imports point one way: util → models → loop → tools → runtime → cli. A file may import from
-// its own layer or lower ones only; testkit (scripted model servers) sits beside models.
+// Imports point one way: util → models → loop → tools → sandbox → policy → runtime → cli.
+// A file may import from its own layer or lower ones only; testkit (scripted model servers)
+// sits beside models.
 import assert from "node:assert/strict";
 import { readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { test } from "node:test";
 import { ROOT } from "./support/cli.js";
 
-const LAYERS = ["util", "models", "loop", "tools", "runtime", "cli"];
+const LAYERS = ["util", "models", "loop", "tools", "sandbox", "policy", "runtime", "cli"];
 const RANK: Record<string, number> = { ...Object.fromEntries(LAYERS.map((l, i) => [l, i])), testkit: 1 };
 
 function files(dir: string): string[] {

@@ -1,6 +1,6 @@
 // Executes one tool call. Every failure — unknown tool, malformed or invalid arguments, a hook's
 // refusal, an exception inside the tool — becomes an error result the model can read and react to.
-import type { Message, ToolCallBlock, ToolResultMessage } from "../models/types.js";
+import type { Message, Origin, ToolCallBlock, ToolResultMessage } from "../models/types.js";
 import { validate } from "../util/json-schema.js";
 import type { ToolGate } from "./agent-loop.js";
 import { type AnyTool, ToolError } from "./tool.js";
@@ -15,13 +15,13 @@ export async function executeToolCall(
   gate: ((call: ToolCallBlock, messages: readonly Message[]) => Promise<ToolGate>) | undefined,
   messages: readonly Message[],
 ): Promise<ToolResultMessage> {
-  const result = (content: string, isError: boolean): ToolResultMessage => ({
+  const result = (content: string, isError: boolean, origin: Origin = "tool"): ToolResultMessage => ({
     role: "toolResult",
     toolCallId: call.id,
     toolName: call.name,
     content,
     isError,
-    origin: "tool",
+    origin,
   });
   const tool = tools.get(call.name);
   if (!tool) {
@@ -51,7 +51,7 @@ export async function executeToolCall(
     const verdict = await gate?.(call, messages);
     if (verdict) return result(`Denied: ${verdict.deny}`, true);
     const output = await tool.execute(call.arguments, { toolCallId: call.id, signal });
-    return result(output.content, output.isError ?? false);
+    return result(output.content, output.isError ?? false, output.origin);
   } catch (err) {
     if (err instanceof ToolError) return result(`Error: ${err.message}`, true);
     const message = err instanceof Error ? err.message : String(err);

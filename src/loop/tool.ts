@@ -1,7 +1,7 @@
 // The tool contract: schema-first objects built by factories. The loop validates arguments
 // against `parameters` (plain JSON Schema) before `execute`; anything a tool throws becomes an
 // error result the model reads.
-import type { ToolSpec } from "../models/types.js";
+import type { Origin, ToolSpec } from "../models/types.js";
 import type { JsonSchema } from "../util/json-schema.js";
 
 export interface ToolContext {
@@ -13,7 +13,15 @@ export interface ToolOutput {
   /** What the model reads. */
   content: string;
   isError?: boolean;
+  /** Where the content came from (default "tool"); untrusted origins taint the context. */
+  origin?: Origin;
 }
+
+/**
+ * Consequential effects a call may have. Once untrusted content is in the context, calls with
+ * any of these need arguments proven to come from trusted origins, or an approval.
+ */
+export type Effect = "network" | "message_third_party" | "write_outside_workspace" | "install_skill" | "change_config";
 
 /** A tool. `A` is the argument shape that `parameters` guarantees once validated. */
 export interface Tool<A = Record<string, unknown>> {
@@ -22,6 +30,8 @@ export interface Tool<A = Record<string, unknown>> {
   description: string;
   parameters: JsonSchema;
   execute(args: A, ctx: ToolContext): Promise<ToolOutput>;
+  /** The consequential effects of a call with these (validated) arguments; none when absent. */
+  effects?(args: A): Effect[];
 }
 
 /** Any tool, whatever its argument type. */
