@@ -1,4 +1,4 @@
-// Imports point one way: util → models → loop → tools → sandbox → policy → runtime → cli.
+// Imports point one way: util → models → loop → tools → sandbox → policy → memory → runtime → cli.
 // A file may import from its own layer or lower ones only; testkit (scripted model servers)
 // sits beside models.
 import assert from "node:assert/strict";
@@ -7,7 +7,7 @@ import path from "node:path";
 import { test } from "node:test";
 import { ROOT } from "./support/cli.js";
 
-const LAYERS = ["util", "models", "loop", "tools", "sandbox", "policy", "runtime", "cli"];
+const LAYERS = ["util", "models", "loop", "tools", "sandbox", "policy", "memory", "runtime", "cli"];
 const RANK: Record<string, number> = { ...Object.fromEntries(LAYERS.map((l, i) => [l, i])), testkit: 1 };
 
 function files(dir: string): string[] {
