@@ -1,12 +1,13 @@
 // Benchmark: a one-shot task (turn 1 writes hello.txt with the write tool, turn 2 answers "done")
 // against a scripted loopback OpenAI server that logs each request. Prints wall time, peak RSS,
-// first-request size, tools offered and whether request 2 starts with request 1's bytes.
+// first-request size, tools offered, requests the server received per run (most over the runs) and
+// whether request 2 starts with request 1's bytes.
 //
 //   npm run bench                       # Ratchet, 5 runs
 //   npm run bench -- --runs 10
-//   npm run bench -- --openclaw /path/to/openclaw [--node24 /path/to/node]   # also run OpenClaw
+//   npm run bench -- --openclaw /path/to/openclaw.mjs --node24 /path/to/node   # also run OpenClaw
 import { spawn } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
@@ -27,6 +28,7 @@ interface Agent {
   command(baseUrl: string, workspace: string, home: string): { argv: string[]; env: NodeJS.ProcessEnv };
 }
 
+/** Ratchet's CLI with a one-off `--base-url` at the loopback server; state in a fresh RATCHET_HOME. */
 const ratchetAgent: Agent = {
   name: "ratchet",
   command: (baseUrl, workspace, home) => ({
@@ -47,30 +49,19 @@ const ratchetAgent: Agent = {
   }),
 };
 
-/** OpenClaw's local agent mode with a custom OpenAI-compatible provider pointing at the loopback server. */
+/**
+ * OpenClaw's embedded one-shot mode (`agent --local`: no Gateway, no onboarding) with a custom
+ * OpenAI-compatible provider pointing at the loopback server. OpenClaw's own `write` tool takes
+ * `path` and `content`, so the shared SCRIPT fits it unchanged. Needs Node 24 (`--node24`).
+ */
 function openclawAgent(bin: string, node: string | undefined): Agent {
   return {
     name: "openclaw",
     command: (baseUrl, workspace, home) => {
       const stateDir = path.join(home, ".openclaw");
+      const configPath = path.join(stateDir, "openclaw.json");
       mkdirSync(stateDir, { recursive: true });
-      writeFileSync(
-        path.join(stateDir, "openclaw.json"),
-        JSON.stringify({
-          agents: { defaults: { workspace, model: { primary: "bench/bench-model" } } },
-          models: {
-            mode: "merge",
-            providers: {
-              bench: {
-                baseUrl,
-                apiKey: "bench",
-                api: "openai-completions",
-                models: [{ id: "bench-model", name: "bench-model", contextWindow: 128000, maxTokens: 4096 }],
-              },
-            },
-          },
-        }),
-      );
+      writeFileSync(configPath, JSON.stringify(openclawConfig(baseUrl, workspace), null, 2));
       const argv = [
         ...(node ? [node] : []),
         bin,
@@ -82,7 +73,37 @@ function openclawAgent(bin: string, node: string | undefined): Agent {
         "--session-id",
         `bench-${Date.now()}`,
       ];
-      return { argv, env: { PATH: process.env.PATH, HOME: home, OPENCLAW_STATE_DIR: stateDir } };
+      const env = {
+        PATH: process.env.PATH,
+        HOME: home,
+        OPENCLAW_STATE_DIR: stateDir,
+        OPENCLAW_CONFIG_PATH: configPath,
+      };
+      return { argv, env };
+    },
+  };
+}
+
+/**
+ * OpenClaw's config (`$OPENCLAW_STATE_DIR/openclaw.json`, JSON5; see its docs/gateway/local-models.md):
+ * the workspace, the default model, and a `bench` provider speaking Chat Completions. Everything
+ * else stays at OpenClaw's defaults, so the run measures an out-of-the-box install.
+ */
+function openclawConfig(baseUrl: string, workspace: string) {
+  const model = {
+    id: "bench-model",
+    name: "bench-model",
+    reasoning: false,
+    input: ["text"],
+    cost: { input: 0, output: 0, cacheRead: 0, cacheWrite: 0 },
+    contextWindow: 128000,
+    maxTokens: 4096,
+  };
+  return {
+    agents: { defaults: { workspace, model: { primary: "bench/bench-model" } } },
+    models: {
+      mode: "merge",
+      providers: { bench: { baseUrl, apiKey: "bench", api: "openai-completions", models: [model] } },
     },
   };
 }
@@ -112,16 +133,19 @@ function timed(argv: string[], env: NodeJS.ProcessEnv, cwd: string): Promise<Sam
   });
 }
 
+/** The scripted model: one write tool call, then the final answer. */
 const SCRIPT = [
   { toolCalls: [{ name: "write", arguments: { path: "hello.txt", content: "Hello, world!" } }] },
   { text: "done" },
 ];
 
+/** Runs the task `runs` times, each against a fresh scripted server, workspace and state folder. */
 async function measure(agent: Agent, runs: number) {
   const samples: Sample[] = [];
   let firstRequest = "";
   let identicalPrefix = 0;
   let tools = 0;
+  let requests = 0;
   for (let i = 0; i < runs; i++) {
     const server = await startScriptedServer(SCRIPT);
     const dir = mkdtempSync(path.join(os.tmpdir(), `bench-${agent.name}-`));
@@ -129,6 +153,7 @@ async function measure(agent: Agent, runs: number) {
     mkdirSync(ws);
     const { argv, env } = agent.command(server.openaiBaseUrl, ws, dir);
     samples.push(await timed(argv, env, dir));
+    requests = Math.max(requests, server.requests.length);
     const [a, b] = server.requests.filter((r) => r.path.endsWith("/chat/completions"));
     if (a) {
       firstRequest = a.body;
@@ -136,8 +161,9 @@ async function measure(agent: Agent, runs: number) {
       if (b && prefixIdentical(a.body, b.body)) identicalPrefix++;
     }
     await server.close();
+    rmSync(dir, { recursive: true, force: true });
   }
-  return { samples, firstRequest, identicalPrefix, tools };
+  return { samples, firstRequest, identicalPrefix, tools, requests };
 }
 
 /** Request 2 begins with request 1's exact bytes up to the end of request 1's last message. */
@@ -164,11 +190,52 @@ function matchingBracket(s: string, open: number): number {
   return -1;
 }
 
+/** Middle value (mean of the two middle values for an even count). */
 const median = (xs: number[]) => {
   const s = [...xs].sort((x, y) => x - y);
   return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
 };
 
+/** Table columns, one per measurement. */
+const HEADER = [
+  "agent",
+  "runs ok",
+  "wall median",
+  "wall min–max",
+  "peak RSS",
+  "1st request",
+  "≈tokens",
+  "tools",
+  "requests",
+  "identical prefix",
+];
+
+/** One table row from an agent's measurements. */
+function row(name: string, m: Awaited<ReturnType<typeof measure>>, runs: number): string[] {
+  const walls = m.samples.map((s) => s.wallMs);
+  const rss = Math.max(...m.samples.map((s) => s.rssKb));
+  const seconds = (ms: number) => (ms / 1000).toFixed(3);
+  return [
+    name,
+    `${m.samples.filter((s) => s.ok).length}/${runs}`,
+    `${seconds(median(walls))} s`,
+    `${seconds(Math.min(...walls))}–${seconds(Math.max(...walls))} s`,
+    Number.isNaN(rss) ? "n/a" : `${(rss / 1024).toFixed(1)} MB`,
+    `${Buffer.byteLength(m.firstRequest)} B`,
+    `${Math.round(m.firstRequest.length / 4)}`,
+    `${m.tools}`,
+    `${m.requests}`,
+    `${Math.round((100 * m.identicalPrefix) / runs)} %`,
+  ];
+}
+
+/** Prints rows as left-aligned columns. */
+function printTable(rows: string[][]) {
+  const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
+  for (const r of rows) process.stdout.write(`${r.map((c, i) => c.padEnd(widths[i])).join("  ")}\n`);
+}
+
+/** Parses flags, measures Ratchet (and OpenClaw with `--openclaw`), prints the table. */
 async function main() {
   const { values } = parseArgs({
     options: {
@@ -179,37 +246,9 @@ async function main() {
   });
   const runs = Number(values.runs);
   const agents = [ratchetAgent, ...(values.openclaw ? [openclawAgent(values.openclaw, values.node24)] : [])];
-  const rows: string[][] = [
-    [
-      "agent",
-      "runs ok",
-      "wall median",
-      "wall min–max",
-      "peak RSS",
-      "1st request",
-      "≈tokens",
-      "tools",
-      "identical prefix",
-    ],
-  ];
-  for (const agent of agents) {
-    const m = await measure(agent, runs);
-    const walls = m.samples.map((s) => s.wallMs);
-    const rss = Math.max(...m.samples.map((s) => s.rssKb));
-    rows.push([
-      agent.name,
-      `${m.samples.filter((s) => s.ok).length}/${runs}`,
-      `${(median(walls) / 1000).toFixed(3)} s`,
-      `${(Math.min(...walls) / 1000).toFixed(3)}–${(Math.max(...walls) / 1000).toFixed(3)} s`,
-      Number.isNaN(rss) ? "n/a" : `${(rss / 1024).toFixed(1)} MB`,
-      `${Buffer.byteLength(m.firstRequest)} B`,
-      `${Math.round(m.firstRequest.length / 4)}`,
-      `${m.tools}`,
-      `${Math.round((100 * m.identicalPrefix) / runs)} %`,
-    ]);
-  }
-  const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
-  for (const r of rows) process.stdout.write(`${r.map((c, i) => c.padEnd(widths[i])).join("  ")}\n`);
+  const rows = [HEADER];
+  for (const agent of agents) rows.push(row(agent.name, await measure(agent, runs), runs));
+  printTable(rows);
   process.stdout.write(
     "targets (ratchet): wall median ≤ 0.25 s, peak RSS ≤ 80 MB, 1st request ≤ 6 KB / 1.5k tokens, 100 % identical prefix\n",
   );

@@ -21,7 +21,12 @@ export interface ToolOutput {
  * Consequential effects a call may have. Once untrusted content is in the context, calls with
  * any of these need arguments proven to come from trusted origins, or an approval.
  */
-export type Effect = "network" | "message_third_party" | "write_outside_workspace" | "install_skill" | "change_config";
+export type Effect =
+  | "network"
+  | "message_third_party"
+  | "write_outside_workspace"
+  | "install_skill"
+  | "change_config";
 
 /** A tool. `A` is the argument shape that `parameters` guarantees once validated. */
 export interface Tool<A = Record<string, unknown>> {
