@@ -3,6 +3,7 @@
 import { type Tool, ToolError } from "../loop/tool.js";
 import type { JsonSchema } from "../util/json-schema.js";
 import { createHostFs, type FsOps } from "./fs-ops.js";
+import { writeEffects } from "./sensitive-paths.js";
 import { decodeUtf8, lineAt, looksBinary, MAX_TEXT_FILE_BYTES, splitLines } from "./text.js";
 import type { Workspace } from "./workspace.js";
 
@@ -30,6 +31,7 @@ export function createEditTool(opts: { workspace: Workspace; fs?: FsOps }): Tool
     name: "edit",
     description: "Replace old_text with new_text in a file; old_text must match exactly once.",
     parameters,
+    effects: (args: EditArgs) => writeEffects(workspace, args.path),
     async execute(args: EditArgs) {
       const abs = workspace.resolve(args.path, { forWrite: true });
       const info = await fs.stat(abs);

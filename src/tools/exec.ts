@@ -1,6 +1,6 @@
 // The `exec` tool: run a shell command in the workspace root through an ExecBackend and report
 // its output with a footer line giving the exit status.
-import type { Tool } from "../loop/tool.js";
+import type { Effect, Tool } from "../loop/tool.js";
 import type { JsonSchema } from "../util/json-schema.js";
 import type { ExecBackend, ExecResult } from "./exec-backend.js";
 import { createHostExecBackend } from "./exec-host.js";
@@ -40,6 +40,8 @@ export interface ExecToolOptions {
   defaultTimeoutSeconds?: number;
   maxOutputBytes?: number;
   env?: Record<string, string>;
+  /** Declares a command's effects (network, config writes…); the detector lives in the policy layer. */
+  effects?: (args: ExecArgs) => Effect[];
 }
 
 /** Runs a command with cwd at the workspace root; non-zero exit, timeout and abort are errors. */
@@ -51,6 +53,7 @@ export function createExecTool(opts: ExecToolOptions): Tool<ExecArgs> {
     name: "exec",
     description: "Run a shell command in the workspace root; returns combined stdout/stderr and exit status.",
     parameters: schema(defaultTimeout),
+    ...(opts.effects ? { effects: opts.effects } : {}),
     async execute(args: ExecArgs, ctx) {
       const seconds = Math.min(Math.max(args.timeout ?? defaultTimeout, 1), EXEC_MAX_TIMEOUT_SECONDS);
       const res = await backend.run({

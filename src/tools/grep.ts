@@ -78,11 +78,12 @@ export function createGrepTool(opts: { workspace: Workspace; fs?: FsOps }): Tool
           out.push(`${rel}:${i + 1}: ${clip(line, m.index)}`);
           if (out.length >= GREP_MAX_MATCHES) {
             out.push(`[… stopped at ${GREP_MAX_MATCHES} matches; narrow the pattern, path or glob]`);
-            return { content: out.join("\n") };
+            return { content: out.join("\n"), origin: "file" };
           }
         }
       }
-      return { content: out.length > 0 ? out.join("\n") : "No matches." };
+      // Matched lines are file content the agent may not have written: untrusted for provenance.
+      return out.length > 0 ? { content: out.join("\n"), origin: "file" } : { content: "No matches." };
     },
   };
 }

@@ -54,10 +54,12 @@ export function createListTool(opts: { workspace: Workspace; fs?: FsOps }): Tool
         entries = dirents.map((d) => path.posix.join(prefix, d.name) + SUFFIX[d.kind]);
         if (entries.length === 0) return { content: `[${rel} is empty]` };
       }
-      if (entries.length <= LIST_MAX_ENTRIES) return { content: entries.join("\n") };
+      // File names are content too (a name can carry an instruction): untrusted for provenance.
+      if (entries.length <= LIST_MAX_ENTRIES) return { content: entries.join("\n"), origin: "file" };
       const hint = args.pattern !== undefined ? "narrow the pattern" : "use a pattern or a subdirectory";
       return {
         content: `${entries.slice(0, LIST_MAX_ENTRIES).join("\n")}\n[… ${LIST_MAX_ENTRIES} of ${entries.length} entries shown; ${hint}]`,
+        origin: "file",
       };
     },
   };

@@ -57,7 +57,7 @@ export function createReadTool(opts: { workspace: Workspace; fs?: FsOps }): Tool
       if (looksBinary(bytes))
         throw new ToolError(`${args.path} looks like a binary file (contains NUL bytes).`);
       const lines = splitLines(decodeUtf8(bytes).replaceAll("\r\n", "\n"));
-      if (lines.length === 0) return { content: "[empty file]" };
+      if (lines.length === 0) return { content: "[empty file]", origin: "file" };
 
       const start = (args.offset ?? 1) - 1;
       if (start >= lines.length) {
@@ -85,12 +85,13 @@ export function createReadTool(opts: { workspace: Workspace; fs?: FsOps }): Tool
       }
       const end = start + shown.length; // 1-based number of the last line shown
       const body = shown.join("\n");
-      if (end >= lines.length && !byteCapped) return { content: body };
+      // Origin "file": the runtime's policy downgrades it to "tool" for files the agent wrote itself.
+      if (end >= lines.length && !byteCapped) return { content: body, origin: "file" };
       const notes = [`showing lines ${start + 1}-${end} of ${lines.length}`];
       if (lineCut) notes.push(`line ${end} was cut; use exec (e.g. cut -c) to see all of it`);
       if (end < lines.length) notes.push(`call read with offset=${end + 1} to continue`);
       const cap = byteCapped ? ` at ${formatBytes(READ_MAX_BYTES)}` : "";
-      return { content: `${body}\n\n[… truncated${cap}: ${notes.join("; ")}]` };
+      return { content: `${body}\n\n[… truncated${cap}: ${notes.join("; ")}]`, origin: "file" };
     },
   };
 }

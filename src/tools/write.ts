@@ -2,6 +2,7 @@
 import { type Tool, ToolError } from "../loop/tool.js";
 import type { JsonSchema } from "../util/json-schema.js";
 import { createHostFs, type FsOps } from "./fs-ops.js";
+import { writeEffects } from "./sensitive-paths.js";
 import type { Workspace } from "./workspace.js";
 
 /** Arguments of `write`, as guaranteed by its schema. */
@@ -25,6 +26,7 @@ export function createWriteTool(opts: { workspace: Workspace; fs?: FsOps }): Too
     name: "write",
     description: "Create or overwrite a file with the given content.",
     parameters,
+    effects: (args: WriteArgs) => writeEffects(workspace, args.path),
     async execute(args: WriteArgs) {
       const abs = workspace.resolve(args.path, { forWrite: true });
       const info = await fs.stat(abs);
