@@ -1,0 +1,535 @@
+// The derived memory index in SQLite: sources (files, conversations), their chunks, two contentless
+// FTS5 tables over pre-tokenized terms (one row per chunk, one per source) and optional embedding
+// vectors. Nothing here is a source of truth: a missing, old or corrupt index is deleted and rebuilt
+// from the files and transcripts (see memory.ts). Safe across processes: WAL, busy timeout, and
+// every change of a source is one IMMEDIATE transaction.
+import { createHash } from "node:crypto";
+import { mkdirSync, rmSync } from "node:fs";
+import path from "node:path";
+import Database from "better-sqlite3";
+import { idf } from "./bm25.js";
+import { orQuery, quoteTerm } from "./fts-query.js";
+import { firstPersonCount } from "./signals.js";
+import { terms as tokenize } from "./tokenize.js";
+import type { ChunkInput, ChunkRole, SourceInput } from "./types.js";
+
+/** Bump when the schema or the tokenizer changes; an index of another version is rebuilt. */
+export const INDEX_VERSION = 3;
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS sources (
+  id INTEGER PRIMARY KEY, key TEXT NOT NULL UNIQUE, kind TEXT NOT NULL, label TEXT NOT NULL,
+  ts INTEGER, fingerprint TEXT NOT NULL, length INTEGER NOT NULL, self INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS chunks (
+  id INTEGER PRIMARY KEY, source_id INTEGER NOT NULL, ord INTEGER NOT NULL, ref TEXT NOT NULL,
+  role TEXT NOT NULL, ts INTEGER, line_start INTEGER, line_end INTEGER, length INTEGER NOT NULL,
+  text TEXT NOT NULL, terms TEXT NOT NULL, hash TEXT NOT NULL, self INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS chunks_source ON chunks(source_id, ord);
+CREATE INDEX IF NOT EXISTS chunks_ts ON chunks(ts);
+CREATE INDEX IF NOT EXISTS sources_ts ON sources(ts);
+CREATE VIRTUAL TABLE IF NOT EXISTS chunk_fts USING fts5(terms, content='', contentless_delete=1, tokenize='unicode61 remove_diacritics 0');
+CREATE VIRTUAL TABLE IF NOT EXISTS source_fts USING fts5(terms, content='', contentless_delete=1, tokenize='unicode61 remove_diacritics 0');
+CREATE VIRTUAL TABLE IF NOT EXISTS chunk_vocab USING fts5vocab(chunk_fts, row);
+CREATE VIRTUAL TABLE IF NOT EXISTS source_vocab USING fts5vocab(source_fts, row);
+CREATE INDEX IF NOT EXISTS chunks_hash ON chunks(hash);
+CREATE TABLE IF NOT EXISTS totals (level TEXT PRIMARY KEY, count INTEGER NOT NULL, length INTEGER NOT NULL) WITHOUT ROWID;
+INSERT OR IGNORE INTO totals VALUES ('chunk', 0, 0), ('source', 0, 0);
+CREATE TABLE IF NOT EXISTS vectors (hash TEXT NOT NULL, model TEXT NOT NULL, v BLOB NOT NULL, PRIMARY KEY (hash, model)) WITHOUT ROWID;
+`;
+
+/** What ranking needs of a chunk. */
+export interface ChunkMeta {
+  id: number;
+  sourceId: number;
+  ord: number;
+  ts: number | null;
+  length: number;
+  self: number;
+}
+
+/** A stored chunk with its source. */
+export interface ChunkRow {
+  id: number;
+  sourceId: number;
+  ord: number;
+  ref: string;
+  role: ChunkRole;
+  ts: number | null;
+  lines?: [number, number];
+  length: number;
+  /** First-person words in the chunk (see signals.ts). */
+  self: number;
+  text: string;
+  terms: string;
+  sourceKey: string;
+  sourceLabel: string;
+  sourceKind: "file" | "session";
+}
+
+/** Corpus statistics for BM25 at one level (chunks or sources). */
+export interface LevelStats {
+  count: number;
+  avgLength: number;
+}
+
+interface RawChunk {
+  id: number;
+  source_id: number;
+  ord: number;
+  ref: string;
+  role: ChunkRole;
+  ts: number | null;
+  line_start: number | null;
+  line_end: number | null;
+  length: number;
+  self: number;
+  text: string;
+  terms: string;
+  key: string;
+  label: string;
+  kind: "file" | "session";
+}
+
+/** Thrown when the file is not a usable index (corrupt, foreign, or of another version). */
+export class IndexUnusableError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = "IndexUnusableError";
+  }
+}
+
+/** True for SQLite errors that mean the file itself is damaged or not a database. */
+export function isCorruption(err: unknown): boolean {
+  const code = (err as { code?: string } | null)?.code ?? "";
+  return (
+    err instanceof IndexUnusableError ||
+    code === "SQLITE_CORRUPT" ||
+    code === "SQLITE_NOTADB" ||
+    code.startsWith("SQLITE_CORRUPT_") ||
+    code.startsWith("SQLITE_IOERR")
+  );
+}
+
+/** Deletes an index file and its WAL companions. */
+export function removeIndexFile(file: string): void {
+  for (const suffix of ["", "-wal", "-shm", "-journal"]) rmSync(file + suffix, { force: true });
+}
+
+/** The memory index. One per process and file; other processes may hold the same file. */
+export class IndexDb {
+  readonly db: Database.Database;
+  private stats?: { version: number; chunks: LevelStats; sources: LevelStats };
+  /** Document frequencies looked up since the index last changed (fts5vocab walks postings to count). */
+  private dfCache = new Map<string, number>();
+  private ftsRows = new Map<string, number>();
+
+  /** Opens (creating if needed) and checks the index; throws IndexUnusableError when it cannot be used. */
+  constructor(readonly file: string) {
+    if (file !== ":memory:") mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
+    try {
+      this.db = new Database(file);
+    } catch (err) {
+      throw new IndexUnusableError(`cannot open ${file}`, { cause: err });
+    }
+    try {
+      this.db.pragma("busy_timeout = 10000");
+      if (file !== ":memory:") this.db.pragma("journal_mode = WAL");
+      this.db.pragma("synchronous = NORMAL");
+      const version = this.db.pragma("user_version", { simple: true }) as number;
+      const empty = this.db.prepare("SELECT count(*) AS n FROM sqlite_master").get() as { n: number };
+      if (version !== INDEX_VERSION && empty.n > 0)
+        throw new IndexUnusableError(`index version ${version}, expected ${INDEX_VERSION}`);
+      this.db.exec(SCHEMA);
+      this.db.pragma(`user_version = ${INDEX_VERSION}`);
+      // Touch every table once so a damaged file fails here, not in the middle of a search.
+      this.db.prepare("SELECT count(*) FROM sources").get();
+      this.db.prepare("SELECT rowid FROM chunk_fts WHERE chunk_fts MATCH '\"x\"' LIMIT 1").all();
+    } catch (err) {
+      this.db.close();
+      if (err instanceof IndexUnusableError) throw err;
+      throw new IndexUnusableError(`${file} is not a usable memory index`, { cause: err });
+    }
+  }
+
+  /** Every source's key and fingerprint (for incremental sync). */
+  fingerprints(): Map<string, string> {
+    const rows = this.db.prepare("SELECT key, fingerprint FROM sources").all() as {
+      key: string;
+      fingerprint: string;
+    }[];
+    return new Map(rows.map((r) => [r.key, r.fingerprint]));
+  }
+
+  /** Replaces a source and all its chunks in one transaction. */
+  putSource(src: SourceInput): void {
+    this.db
+      .transaction(() => {
+        this.deleteSource(src.key);
+        const all: string[] = [];
+        const chunkTerms = src.chunks.map((c) => {
+          const t = tokenize(c.context ? `${c.context}\n${c.text}` : c.text);
+          for (const x of t) all.push(x);
+          return t;
+        });
+        const selfCounts = chunkTerms.map(firstPersonCount);
+        const self = selfCounts.reduce((x, y) => x + y, 0);
+        const { lastInsertRowid } = this.db
+          .prepare(
+            "INSERT INTO sources (key, kind, label, ts, fingerprint, length, self) VALUES (?, ?, ?, ?, ?, ?, ?)",
+          )
+          .run(src.key, src.kind, src.label, src.ts ?? null, src.fingerprint, all.length, self);
+        const sourceId = Number(lastInsertRowid);
+        this.db.prepare("INSERT INTO source_fts (rowid, terms) VALUES (?, ?)").run(sourceId, all.join(" "));
+        const insert = this.db.prepare(
+          "INSERT INTO chunks (source_id, ord, ref, role, ts, line_start, line_end, length, text, terms, hash, self) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        );
+        const insertFts = this.db.prepare("INSERT INTO chunk_fts (rowid, terms) VALUES (?, ?)");
+        src.chunks.forEach((c: ChunkInput, ord) => {
+          const t = chunkTerms[ord].join(" ");
+          const r = insert.run(
+            sourceId,
+            ord,
+            c.ref,
+            c.role,
+            c.ts ?? null,
+            c.lines?.[0] ?? null,
+            c.lines?.[1] ?? null,
+            chunkTerms[ord].length,
+            c.text,
+            t,
+            textHash(c.text),
+            selfCounts[ord],
+          );
+          insertFts.run(r.lastInsertRowid, t);
+        });
+        const chunkLength = chunkTerms.reduce((n, t) => n + t.length, 0);
+        this.addTotals(1, all.length, src.chunks.length, chunkLength);
+      })
+      .immediate();
+  }
+
+  /** Records a new fingerprint for a source whose content did not change. */
+  setFingerprint(key: string, fingerprint: string): void {
+    this.db.prepare("UPDATE sources SET fingerprint = ? WHERE key = ?").run(fingerprint, key);
+  }
+
+  /** Removes a source and its chunks (vectors stay, keyed by text hash, for when the text comes back). */
+  deleteSource(key: string): void {
+    this.db
+      .transaction(() => {
+        const row = this.db.prepare("SELECT id FROM sources WHERE key = ?").get(key) as
+          | { id: number }
+          | undefined;
+        if (!row) return;
+        const ids = this.db
+          .prepare("SELECT id FROM chunks WHERE source_id = ?")
+          .pluck()
+          .all(row.id) as number[];
+        const delFts = this.db.prepare("DELETE FROM chunk_fts WHERE rowid = ?");
+        for (const id of ids) delFts.run(id);
+        const gone = this.db
+          .prepare("SELECT count(*) AS n, total(length) AS l FROM chunks WHERE source_id = ?")
+          .get(row.id) as Agg;
+        const len = this.db.prepare("SELECT length FROM sources WHERE id = ?").pluck().get(row.id) as number;
+        this.addTotals(-1, -len, -gone.n, -gone.l);
+        this.db.prepare("DELETE FROM chunks WHERE source_id = ?").run(row.id);
+        this.db.prepare("DELETE FROM source_fts WHERE rowid = ?").run(row.id);
+        this.db.prepare("DELETE FROM sources WHERE id = ?").run(row.id);
+      })
+      .immediate();
+  }
+
+  /**
+   * The row count FTS5 uses for BM25: the first varint of its "averages" record (row 1 of the
+   * table's %_data). In a contentless table deletes never decrement it, so it can exceed the rows.
+   */
+  private ftsRowCount(table: "chunk_fts" | "source_fts"): number {
+    this.levelStats(); // clears the cache when the index changed
+    const cached = this.ftsRows.get(table);
+    if (cached !== undefined) return cached;
+    const block = this.db.prepare(`SELECT block FROM ${table}_data WHERE id = 1`).pluck().get() as
+      | Buffer
+      | undefined;
+    let n = 0;
+    if (block) {
+      for (let i = 0; i < Math.min(block.length, 9); i++) {
+        if (i === 8) {
+          n = n * 256 + block[i];
+          break;
+        }
+        n = n * 128 + (block[i] & 0x7f);
+        if ((block[i] & 0x80) === 0) break;
+      }
+    }
+    this.ftsRows.set(table, n);
+    return n;
+  }
+
+  private addTotals(sources: number, sourceLength: number, chunks: number, chunkLength: number): void {
+    const up = this.db.prepare("UPDATE totals SET count = count + ?, length = length + ? WHERE level = ?");
+    up.run(sources, sourceLength, "source");
+    up.run(chunks, chunkLength, "chunk");
+    this.stats = undefined;
+  }
+
+  /** Chunk and source counts and average lengths; cached until any process changes the file. */
+  levelStats(): { chunks: LevelStats; sources: LevelStats } {
+    const version = this.db.pragma("data_version", { simple: true }) as number;
+    if (!this.stats || this.stats.version !== version || this.db.inTransaction) {
+      // Kept in `totals` by putSource/deleteSource: counting 200k rows on every open would cost more.
+      const c = this.db
+        .prepare("SELECT count AS n, length AS l FROM totals WHERE level = 'chunk'")
+        .get() as Agg;
+      const s = this.db
+        .prepare("SELECT count AS n, length AS l FROM totals WHERE level = 'source'")
+        .get() as Agg;
+      this.dfCache.clear();
+      this.ftsRows.clear();
+      this.stats = {
+        version,
+        chunks: { count: c.n, avgLength: c.n ? c.l / c.n : 0 },
+        sources: { count: s.n, avgLength: s.n ? s.l / s.n : 0 },
+      };
+    }
+    return { chunks: this.stats.chunks, sources: this.stats.sources };
+  }
+
+  /** Number of chunks (level "chunk") or sources (level "source") containing each term. */
+  docFreq(level: "chunk" | "source", terms: readonly string[]): Map<string, number> {
+    this.levelStats(); // clears the cache when the index changed
+    const table = level === "chunk" ? "chunk_vocab" : "source_vocab";
+    const stmt = this.db.prepare(`SELECT doc FROM ${table} WHERE term = ?`).pluck();
+    return new Map(
+      terms.map((t) => {
+        const key = `${level}\u0000${t}`;
+        let n = this.dfCache.get(key);
+        if (n === undefined) {
+          n = (stmt.get(t) as number | undefined) ?? 0;
+          if (this.dfCache.size > 50_000) this.dfCache.clear();
+          this.dfCache.set(key, n);
+        }
+        return [t, n];
+      }),
+    );
+  }
+
+  /**
+   * The BM25 contribution of one term to every chunk (or source) that contains it, keyed by row id;
+   * at most `cap` rows, the best for this term. FTS5 computes the term-frequency part; its IDF
+   * (which is zero for a term in half the rows — every term of a two-note memory) is swapped for
+   * idf() of bm25.ts, which stays positive. A query's score is the weighted sum of its terms'.
+   */
+  termScores(level: "chunk" | "source", term: string, cap: number): Map<number, number> {
+    const table = level === "chunk" ? "chunk_fts" : "source_fts";
+    const rows = this.db
+      .prepare(`SELECT rowid AS id, rank FROM ${table} WHERE ${table} MATCH ? ORDER BY rank LIMIT ?`)
+      .raw()
+      .all(quoteTerm(term), cap) as [number, number][];
+    if (rows.length === 0) return new Map();
+    const count = level === "chunk" ? this.levelStats().chunks.count : this.levelStats().sources.count;
+    const n = this.docFreq(level, [term]).get(term) ?? rows.length;
+    // FTS5 computed its IDF from its own row count, which deletes never decrease.
+    const ftsRows = Math.max(this.ftsRowCount(table), n);
+    const ftsIdf = Math.max(1e-6, Math.log((ftsRows - n + 0.5) / (n + 0.5)));
+    const scale = idf(n, count) / ftsIdf;
+    return new Map(rows.map(([id, r]) => [id, -r * scale]));
+  }
+
+  /** Chunk ids of sources, in source order; at most `perSource` from each. */
+  chunkIdsOf(sourceIds: readonly number[], perSource: number): number[] {
+    const stmt = this.db.prepare("SELECT id FROM chunks WHERE source_id = ? ORDER BY ord LIMIT ?").pluck();
+    return sourceIds.flatMap((id) => stmt.all(id, perSource) as number[]);
+  }
+
+  /** Ids of chunks dated within [from, to] (epoch ms), newest first, at most `limit`. */
+  chunkIdsBetween(from: number, to: number, limit: number): number[] {
+    return this.db
+      .prepare("SELECT id FROM chunks WHERE ts BETWEEN ? AND ? ORDER BY ts DESC LIMIT ?")
+      .pluck()
+      .all(from, to, limit) as number[];
+  }
+
+  /** Ids of sources dated within [from, to] (epoch ms), newest first, at most `limit`. */
+  sourceIdsBetween(from: number, to: number, limit: number): number[] {
+    return this.db
+      .prepare("SELECT id FROM sources WHERE ts BETWEEN ? AND ? ORDER BY ts DESC LIMIT ?")
+      .pluck()
+      .all(from, to, limit) as number[];
+  }
+
+  /** How many sources are dated within [from, to]. */
+  countSourcesBetween(from: number, to: number): number {
+    return this.db
+      .prepare("SELECT count(*) FROM sources WHERE ts BETWEEN ? AND ?")
+      .pluck()
+      .get(from, to) as number;
+  }
+
+  /** Date, length and first-person count of sources by id. */
+  sourceInfo(ids: readonly number[]): Map<number, { ts: number | null; length: number; self: number }> {
+    const out = new Map<number, { ts: number | null; length: number; self: number }>();
+    for (let i = 0; i < ids.length; i += 500) {
+      const part = ids.slice(i, i + 500);
+      const rows = this.db
+        .prepare(`SELECT id, ts, length, self FROM sources WHERE id IN (${part.map(() => "?").join(",")})`)
+        .all(...part) as { id: number; ts: number | null; length: number; self: number }[];
+      for (const r of rows) out.set(r.id, { ts: r.ts, length: r.length, self: r.self });
+    }
+    return out;
+  }
+
+  /** Best chunks for an OR of the terms by FTS5's BM25 (candidate generation); ids best first. */
+  matchChunks(terms: readonly string[], limit: number): number[] {
+    const q = orQuery(terms);
+    if (!q) return [];
+    return this.db
+      .prepare("SELECT rowid FROM chunk_fts WHERE chunk_fts MATCH ? ORDER BY rank LIMIT ?")
+      .pluck()
+      .all(q, limit) as number[];
+  }
+
+  /** Best sources for an OR of the terms, with FTS5's BM25 score (higher is better). */
+  matchSources(terms: readonly string[], limit: number): { id: number; score: number }[] {
+    const q = orQuery(terms);
+    if (!q) return [];
+    return (
+      this.db
+        .prepare("SELECT rowid AS id, rank FROM source_fts WHERE source_fts MATCH ? ORDER BY rank LIMIT ?")
+        .all(q, limit) as { id: number; rank: number }[]
+    ).map((r) => ({ id: r.id, score: -r.rank }));
+  }
+
+  /** Chunks by id (any order; missing ids are skipped). */
+  chunks(ids: readonly number[]): ChunkRow[] {
+    if (ids.length === 0) return [];
+    const out: ChunkRow[] = [];
+    for (let i = 0; i < ids.length; i += 500) {
+      const part = ids.slice(i, i + 500);
+      const rows = this.db
+        .prepare(`${CHUNK_SELECT} WHERE c.id IN (${part.map(() => "?").join(",")})`)
+        .all(...part) as RawChunk[];
+      for (const r of rows) out.push(toRow(r));
+    }
+    return out;
+  }
+
+  /** The light columns of chunks by id (no text, no terms): what ranking needs for every candidate. */
+  chunkMeta(ids: readonly number[]): ChunkMeta[] {
+    const out: ChunkMeta[] = [];
+    for (let i = 0; i < ids.length; i += 500) {
+      const part = ids.slice(i, i + 500);
+      const rows = this.db
+        .prepare(
+          `SELECT id, source_id, ord, ts, length, self FROM chunks WHERE id IN (${part.map(() => "?").join(",")})`,
+        )
+        .raw()
+        .all(...part) as [number, number, number, number | null, number, number][];
+      for (const [id, sourceId, ord, ts, length, self] of rows)
+        out.push({ id, sourceId, ord, ts, length, self });
+    }
+    return out;
+  }
+
+  /** The stored terms of chunks by id. */
+  chunkTerms(ids: readonly number[]): Map<number, string> {
+    const out = new Map<number, string>();
+    for (let i = 0; i < ids.length; i += 500) {
+      const part = ids.slice(i, i + 500);
+      const rows = this.db
+        .prepare(`SELECT id, terms FROM chunks WHERE id IN (${part.map(() => "?").join(",")})`)
+        .raw()
+        .all(...part) as [number, string][];
+      for (const [id, t] of rows) out.set(id, t);
+    }
+    return out;
+  }
+
+  /** Chunks of one source with ord in [from, to], in order. */
+  sourceChunks(sourceId: number, from = 0, to = Number.MAX_SAFE_INTEGER): ChunkRow[] {
+    const rows = this.db
+      .prepare(`${CHUNK_SELECT} WHERE c.source_id = ? AND c.ord BETWEEN ? AND ? ORDER BY c.ord`)
+      .all(sourceId, from, to) as RawChunk[];
+    return rows.map(toRow);
+  }
+
+  /** A source's id, key, label, kind and date. */
+  source(
+    id: number,
+  ): { id: number; key: string; label: string; kind: string; ts: number | null } | undefined {
+    return this.db.prepare("SELECT id, key, label, kind, ts FROM sources WHERE id = ?").get(id) as
+      | { id: number; key: string; label: string; kind: string; ts: number | null }
+      | undefined;
+  }
+
+  /** A source looked up by its key. */
+  sourceByKey(key: string): { id: number; label: string; kind: string } | undefined {
+    return this.db.prepare("SELECT id, label, kind FROM sources WHERE key = ?").get(key) as
+      | { id: number; label: string; kind: string }
+      | undefined;
+  }
+
+  /** A source looked up by what a person reads (a path or a session id). */
+  sourceByLabel(label: string): { id: number; key: string; kind: string } | undefined {
+    return this.db
+      .prepare("SELECT id, key, kind FROM sources WHERE label = ? ORDER BY id LIMIT 1")
+      .get(label) as { id: number; key: string; kind: string } | undefined;
+  }
+
+  /** Terms of whole sources by id (for source-level scoring). */
+  sourceTerms(ids: readonly number[]): Map<number, string[]> {
+    const out = new Map<number, string[]>();
+    const stmt = this.db.prepare("SELECT terms FROM chunks WHERE source_id = ? ORDER BY ord").pluck();
+    for (const id of ids) out.set(id, (stmt.all(id) as string[]).join(" ").split(" "));
+    return out;
+  }
+
+  /** Counts and sizes for `ratchet memory stats`. */
+  summary(): { sources: number; files: number; sessions: number; chunks: number; vectors: number } {
+    const n = (sql: string) => (this.db.prepare(sql).pluck().get() as number) ?? 0;
+    return {
+      sources: n("SELECT count(*) FROM sources"),
+      files: n("SELECT count(*) FROM sources WHERE kind = 'file'"),
+      sessions: n("SELECT count(*) FROM sources WHERE kind = 'session'"),
+      chunks: n("SELECT count(*) FROM chunks"),
+      vectors: n("SELECT count(DISTINCT hash) FROM vectors"),
+    };
+  }
+
+  close(): void {
+    if (this.db.open) this.db.close();
+  }
+}
+
+/** Key of a chunk's text in the vector table: equal texts share one embedding. */
+export function textHash(text: string): string {
+  return createHash("sha1").update(text).digest("hex").slice(0, 20);
+}
+
+interface Agg {
+  n: number;
+  l: number;
+}
+
+const CHUNK_SELECT = `SELECT c.id, c.source_id, c.ord, c.ref, c.role, c.ts, c.line_start, c.line_end, c.length,
+  c.self, c.text, c.terms, s.key, s.label, s.kind FROM chunks c JOIN sources s ON s.id = c.source_id`;
+
+function toRow(r: RawChunk): ChunkRow {
+  return {
+    id: r.id,
+    sourceId: r.source_id,
+    ord: r.ord,
+    ref: r.ref,
+    role: r.role,
+    ts: r.ts,
+    ...(r.line_start !== null && r.line_end !== null ? { lines: [r.line_start, r.line_end] } : {}),
+    length: r.length,
+    self: r.self,
+    text: r.text,
+    terms: r.terms,
+    sourceKey: r.key,
+    sourceLabel: r.label,
+    sourceKind: r.kind,
+  };
+}

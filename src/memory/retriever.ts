@@ -1,0 +1,268 @@
+// Ranks conversations/files ("sources") and their turns/blocks ("chunks") for a query, with no model.
+// Signals, each general to conversational memory (none keyed to a benchmark's question types):
+//  1. BM25 over Porter2 stems, stop words and the conversational frame of the question dropped;
+//  2. source-level evidence: a whole conversation is scored as one document, with relevance
+//     feedback (RM3, feedback.ts) from the best conversations;
+//  3. a chunk's score adds its conversation's score (λ) and its neighbours' (μ): facts are often
+//     stated without repeating the topic word ("Max, my golden retriever" under "my dog");
+//  4. first mention: a term's credit goes mostly to the first turn of a conversation that uses it;
+//  5. time: phrases like "last Tuesday" or "in March" (time-hints.ts) favour chunks dated in range —
+//     strongly when the range is selective — and "currently"/"latest" favour newer ones;
+//  6. first person: questions about "I/my" favour chunks where the user talks about themselves.
+// The weights were set on the LongMemEval-S dev subset (see bench/memory.ts) and on nothing else.
+import { expansionTerms, type Weights } from "./feedback.js";
+import type { ChunkMeta, ChunkRow, IndexDb } from "./index-db.js";
+import { FIRST_PERSON, selfness } from "./signals.js";
+import { best, maxValue, scoreSkipped, total, walkTerms } from "./term-scores.js";
+import { rangeFit, timeHints } from "./time-hints.js";
+import { queryTerms, words } from "./tokenize.js";
+
+/** Tunable weights of the ranking (defaults in DEFAULTS). */
+export interface RankParams {
+  /** Feedback conversations, feedback terms, and the feedback's total weight relative to the query. */
+  prfDocs: number;
+  prfTerms: number;
+  prfWeight: number;
+  /** Share of the feedback weight used when scoring chunks (feedback finds conversations better than turns). */
+  chunkPrf: number;
+  /** Conversation → chunk (λ), neighbour → chunk (μ), best chunk → conversation (κ). */
+  lambda: number;
+  mu: number;
+  kappa: number;
+  /** Share of a repeated term's credit kept by later chunks of the same conversation. */
+  nu: number;
+  /** Out-of-range penalty (δ) and in-range bonus (ε) for dated queries; recency bonus (ρ). */
+  delta: number;
+  eps: number;
+  rho: number;
+  /** First-person boost for conversations (σ) and for chunks (σT). */
+  sigma: number;
+  sigmaT: number;
+  /** Conversations whose chunks all become candidates, and other candidates kept. */
+  topSources: number;
+  maxCandidates: number;
+}
+
+/** Defaults, chosen on the dev subset of LongMemEval-S. */
+export const DEFAULTS: RankParams = {
+  prfDocs: 3,
+  prfTerms: 10,
+  prfWeight: 1,
+  chunkPrf: 1,
+  lambda: 0.5,
+  mu: 0.2,
+  kappa: 0.5,
+  nu: 0.3,
+  delta: 0.8,
+  eps: 1.5,
+  rho: 0.1,
+  sigma: 1,
+  sigmaT: 0.5,
+  topSources: 10,
+  maxCandidates: 250,
+};
+
+/** Options of one ranking. */
+export interface RankOptions {
+  /** Chunks returned at most. */
+  limit?: number;
+  /** "Now" for relative dates (epoch ms); default the current time. */
+  now?: number;
+  /** Hard time window (epoch ms): nothing dated outside it, or undated, is returned. */
+  window?: { from: number; to: number };
+  p?: Partial<RankParams>;
+}
+
+/** A chunk and its score. */
+export interface ScoredChunk {
+  chunk: ChunkRow;
+  score: number;
+}
+
+/** Both rankings, best first. */
+export interface Ranking {
+  chunks: ScoredChunk[];
+  sources: { sourceId: number; score: number }[];
+}
+
+/** Most query terms used; a pasted page of text would otherwise cost a posting list per word. */
+const MAX_TERMS = 48;
+/** Chunks per conversation taken as candidates from the best conversations. */
+const PER_SOURCE = 30;
+/** Candidates on which common (unwalked) terms are scored. */
+const SKIPPED_SCORED = 150;
+/** Sources kept for scoring (besides those in a queried date range). */
+const MAX_SOURCES = 300;
+/**
+ * Postings walked per query at each level, for the query's own terms and again for feedback terms
+ * (see term-scores.ts). FTS5 ranks a few hundred thousand postings a second; these keep a query on a
+ * 200k-turn memory to tens of milliseconds. Small memories never reach them.
+ */
+const SOURCE_BUDGET = 1500;
+const CHUNK_BUDGET = 3000;
+
+/** Ranks chunks and sources for `query`. */
+export function rank(db: IndexDb, query: string, opts: RankOptions = {}): Ranking {
+  const p = { ...DEFAULTS, ...opts.p };
+  const now = opts.now ?? Date.now();
+  const hints = timeHints(query, now);
+  if (opts.window) hints.ranges.push({ ...opts.window, slack: 1, text: "" });
+  const q = queryTerms(hints.rest).slice(0, MAX_TERMS);
+  if (q.length === 0 && hints.ranges.length === 0) return { chunks: [], sources: [] };
+  const aboutMe = words(query).some((w) => FIRST_PERSON.has(w));
+  const stats = db.levelStats();
+  const w0: Weights = new Map(q.map((t) => [t, 1]));
+
+  // Sources, with feedback from the best ones.
+  const s0 = total(walkTerms(db, "source", w0, SOURCE_BUDGET).scores);
+  let expansion: Weights = new Map();
+  if (p.prfDocs > 0 && p.prfTerms > 0 && s0.size > 0) {
+    const top = best(s0, p.prfDocs);
+    const termsOf = db.sourceTerms(top.map(([id]) => id));
+    const docs = top.map(([id, s]) => ({ terms: termsOf.get(id) ?? [], weight: s / top[0][1] }));
+    const df = (ts: string[]) => db.docFreq("source", ts);
+    expansion = expansionTerms(docs, new Set(q), df, stats.sources.count, p.prfTerms, p.prfWeight * q.length);
+  }
+  const s1All = new Map(s0);
+  for (const [id, v] of total(walkTerms(db, "source", expansion, SOURCE_BUDGET, true).scores))
+    s1All.set(id, (s1All.get(id) ?? 0) + v);
+  const s1 = new Map(best(s1All, MAX_SOURCES));
+  for (const r of hints.ranges)
+    for (const id of db.sourceIdsBetween(r.from - r.slack, r.to + r.slack, 200))
+      if (!s1.has(id)) s1.set(id, 0);
+  const info = db.sourceInfo([...s1.keys()]);
+  const time = timeScorer(
+    db,
+    hints,
+    now,
+    p,
+    [...info.values()].map((i) => i.ts),
+  );
+  const maxS = maxValue(s1);
+  const sAdj = new Map<number, number>();
+  for (const [id, v] of s1) {
+    const i = info.get(id);
+    const boost = aboutMe && i ? 1 + p.sigma * selfness(i.self, i.length) : 1;
+    sAdj.set(id, time(v / maxS, i?.ts ?? null) * boost);
+  }
+
+  // Chunks: the best matches, and every chunk of the best sources.
+  const wT: Weights = new Map([...w0, ...[...expansion].map(([t, w]) => [t, w * p.chunkPrf] as const)]);
+  const walked = walkTerms(db, "chunk", w0, CHUNK_BUDGET);
+  const walkedExp = walkTerms(
+    db,
+    "chunk",
+    new Map([...wT].filter(([t]) => !w0.has(t))),
+    CHUNK_BUDGET / 3,
+    true,
+  );
+  const tp = new Map([...walked.scores, ...walkedExp.scores]);
+  const skipped = [...walked.skipped, ...walkedExp.skipped];
+  let t1 = total(tp);
+  const ids = new Set(best(t1, p.maxCandidates).map(([id]) => id));
+  for (const id of db.chunkIdsOf(
+    best(sAdj, p.topSources).map(([id]) => id),
+    PER_SOURCE,
+  ))
+    ids.add(id);
+  const metas = db.chunkMeta([...ids]);
+  if (skipped.length > 0) {
+    // Common terms only reorder the front: score them on the best candidates so far.
+    const front = best(
+      new Map(metas.map((m) => [m.id, (t1.get(m.id) ?? 0) + (s1.get(m.sourceId) ?? 0) / maxS])),
+      SKIPPED_SCORED,
+    );
+    const frontIds = new Set(front.map(([id]) => id));
+    const frontMetas = metas.filter((m) => frontIds.has(m.id));
+    scoreSkipped(db, frontMetas, db.chunkTerms([...frontIds]), skipped, wT, tp);
+    t1 = total(tp);
+  }
+  firstMention(metas, tp, t1, p.nu);
+  const maxT = maxValue(t1);
+  const at = new Map(metas.map((r) => [`${r.sourceId}:${r.ord}`, t1.get(r.id) ?? 0]));
+  let scored = metas.map((r) => {
+    const own = (t1.get(r.id) ?? 0) / maxT;
+    const nb =
+      Math.max(at.get(`${r.sourceId}:${r.ord - 1}`) ?? 0, at.get(`${r.sourceId}:${r.ord + 1}`) ?? 0) / maxT;
+    const src = (s1.get(r.sourceId) ?? 0) / maxS;
+    const score = time(own + p.lambda * src + p.mu * nb, r.ts);
+    return { meta: r, score: aboutMe ? score * (1 + p.sigmaT * selfness(r.self, r.length)) : score };
+  });
+  if (opts.window) {
+    const { from, to } = opts.window;
+    scored = scored.filter((c) => c.meta.ts !== null && c.meta.ts >= from && c.meta.ts <= to);
+  }
+  scored.sort((a, b) => b.score - a.score);
+
+  // Sources: their own evidence and their best chunk's.
+  const bestChunk = new Map<number, number>();
+  for (const c of scored)
+    if (!bestChunk.has(c.meta.sourceId)) bestChunk.set(c.meta.sourceId, (t1.get(c.meta.id) ?? 0) / maxT);
+  const sources = [...new Set([...sAdj.keys(), ...bestChunk.keys()])]
+    .filter((id) => !opts.window || bestChunk.has(id))
+    .map((id) => ({ sourceId: id, score: (sAdj.get(id) ?? 0) + p.kappa * (bestChunk.get(id) ?? 0) }))
+    .sort((a, b) => b.score - a.score);
+  const top = scored.slice(0, opts.limit ?? 50);
+  const rows = new Map(db.chunks(top.map((c) => c.meta.id)).map((r) => [r.id, r]));
+  const chunks = top.flatMap((c) => {
+    const chunk = rows.get(c.meta.id);
+    return chunk ? [{ chunk, score: c.score }] : [];
+  });
+  return { chunks, sources };
+}
+
+/**
+ * Within a conversation, the chunk that first brings up a term states the fact; later chunks that
+ * repeat it are mostly follow-ups, so they keep only `nu` of that term's credit.
+ */
+function firstMention(
+  rows: readonly ChunkMeta[],
+  perTerm: Map<string, Map<number, number>>,
+  totals: Map<number, number>,
+  nu: number,
+) {
+  if (nu >= 1) return;
+  const ordered = [...rows].sort((a, b) => a.sourceId - b.sourceId || a.ord - b.ord);
+  for (const m of perTerm.values()) {
+    const seen = new Set<number>();
+    for (const r of ordered) {
+      const c = m.get(r.id);
+      if (!c) continue;
+      if (seen.has(r.sourceId)) totals.set(r.id, (totals.get(r.id) ?? 0) - (1 - nu) * c);
+      else seen.add(r.sourceId);
+    }
+  }
+}
+
+/**
+ * Adjusts a relevance score for time: with dated phrases in the query, out-of-range items lose up
+ * to δ of their score and in-range items gain ε × fit, scaled by how selective the range is (a range
+ * covering most of the memory says little); with recency words, newer items gain up to ρ.
+ */
+function timeScorer(
+  db: IndexDb,
+  hints: ReturnType<typeof timeHints>,
+  now: number,
+  p: RankParams,
+  dates: (number | null)[],
+): (score: number, ts: number | null) => number {
+  const { ranges, recency } = hints;
+  const known = dates.filter((d): d is number => d !== null);
+  const oldest = Math.min(...known, now);
+  let coverage = 1;
+  if (ranges.length > 0) {
+    const all = db.levelStats().sources.count || 1;
+    const inRange = ranges.reduce((n, r) => n + db.countSourcesBetween(r.from, r.to), 0);
+    coverage = Math.min(1, inRange / all);
+  }
+  return (score, ts) => {
+    if (ts === null) return ranges.length > 0 ? score * (1 - p.delta) : score;
+    let s = score;
+    if (ranges.length > 0) {
+      const fit = rangeFit(ts, ranges);
+      s = score * (1 - p.delta + p.delta * fit) + p.eps * fit * (1 - coverage);
+    }
+    if (recency && now > oldest) s += (p.rho * (ts - oldest)) / (now - oldest);
+    return s;
+  };
+}

@@ -1,0 +1,92 @@
+// The index is derived: incremental sync follows the files, and a missing, garbled or truncated
+// index file is rebuilt from them without losing anything.
+import assert from "node:assert/strict";
+import { mkdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import { test } from "node:test";
+import { Memory } from "../../src/memory/memory.js";
+import { freshMemory, NOW } from "./helpers.js";
+
+function seed(workspace: string) {
+  writeFileSync(
+    path.join(workspace, "MEMORY.md"),
+    "# Memory\n\n- The user prefers tabs over spaces.\n- Deploys go out on Thursdays.\n",
+  );
+  mkdirSync(path.join(workspace, "memory"));
+  writeFileSync(
+    path.join(workspace, "memory", "2024-03-10.md"),
+    "# 2024-03-10\n\n- Met Priya about the billing migration.\n",
+  );
+}
+
+test("files are indexed with line ranges and dates; edits and deletions are followed", async () => {
+  const { workspace, memory } = freshMemory();
+  seed(workspace);
+  const hits = await memory.search("billing migration");
+  assert.equal(hits[0].source, "memory/2024-03-10.md");
+  assert.deepEqual(hits[0].lines, [3, 3]);
+  assert.equal(hits[0].ref, "L3-L3");
+  assert.equal(hits[0].date, "2024-03-10T00:00:00.000Z");
+  assert.equal((await memory.search("tabs spaces"))[0].source, "MEMORY.md");
+
+  assert.deepEqual(memory.sync(), { indexed: 0, removed: 0, unchanged: 2 });
+  // Touched but unchanged: not re-indexed.
+  const f = path.join(workspace, "MEMORY.md");
+  utimesSync(f, new Date(), new Date(Date.now() + 5000));
+  assert.equal(memory.sync().indexed, 0);
+  writeFileSync(f, "# Memory\n\n- The user prefers spaces now.\n");
+  assert.equal(memory.sync().indexed, 1);
+  assert.equal((await memory.search("tabs")).length, 0);
+  rmSync(path.join(workspace, "memory", "2024-03-10.md"));
+  assert.equal(memory.sync().removed, 1);
+  assert.equal((await memory.search("billing")).length, 0);
+  memory.close();
+});
+
+for (const damage of ["garbled", "truncated", "missing", "empty"] as const) {
+  test(`a ${damage} index is rebuilt from the files, nothing lost`, async () => {
+    const { workspace, indexFile, memory } = freshMemory();
+    seed(workspace);
+    const before = await memory.search("billing migration");
+    memory.close();
+    if (damage === "missing") rmSync(indexFile);
+    else if (damage === "empty") writeFileSync(indexFile, "");
+    else if (damage === "garbled") {
+      const buf = readFileSync(indexFile);
+      for (let i = 0; i < buf.length; i += 7) buf[i] = (buf[i] + 101) & 0xff;
+      writeFileSync(indexFile, buf);
+    } else
+      writeFileSync(indexFile, readFileSync(indexFile).subarray(0, Math.floor(statSync(indexFile).size / 3)));
+    rmSync(`${indexFile}-wal`, { force: true });
+    rmSync(`${indexFile}-shm`, { force: true });
+    const warnings: string[] = [];
+    const again = new Memory({ workspace, indexFile, now: () => NOW, onWarning: (w) => warnings.push(w) });
+    assert.deepEqual(await again.search("billing migration"), before);
+    assert.equal((await again.search("tabs"))[0].source, "MEMORY.md");
+    assert.equal(again.stats().files, 2);
+    again.close();
+  });
+}
+
+test("an index damaged while open is rebuilt on the next operation", async () => {
+  const { workspace, indexFile, memory } = freshMemory();
+  seed(workspace);
+  await memory.search("tabs");
+  // Another process (or a disk fault) wrecks the file under us.
+  const buf = readFileSync(indexFile);
+  buf.fill(0x42, 0, 100);
+  writeFileSync(indexFile, buf);
+  const hits = await memory.search("billing");
+  assert.equal(hits[0]?.source, "memory/2024-03-10.md");
+  memory.close();
+});
+
+test("reindex rebuilds from scratch with the same results", async () => {
+  const { workspace, memory } = freshMemory();
+  seed(workspace);
+  const before = await memory.search("deploys thursdays");
+  const r = memory.reindex();
+  assert.equal(r.indexed, 2);
+  assert.deepEqual(await memory.search("deploys thursdays"), before);
+  memory.close();
+});
