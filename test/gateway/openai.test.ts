@@ -1,0 +1,141 @@
+// The OpenAI-compatible endpoint over real sockets: non-streaming and streaming responses in the
+// official shapes, the model list, and a conversation continued by X-Session-Id or `user`.
+import assert from "node:assert/strict";
+import { after, before, test } from "node:test";
+import type { ScriptedServer } from "../../src/testkit/scripted-server.js";
+import {
+  api,
+  type DaemonProc,
+  daemonSandbox,
+  readSse,
+  startDaemonProc,
+  startReactiveModel,
+} from "./support.js";
+
+let model: ScriptedServer;
+let d: DaemonProc;
+
+before(async () => {
+  model = await startReactiveModel();
+  d = await startDaemonProc(daemonSandbox(model));
+});
+after(async () => {
+  await d.stop();
+  await model.close();
+});
+
+interface Chunk {
+  id: string;
+  object: string;
+  created: number;
+  model: string;
+  choices: { index: number; delta: { role?: string; content?: string }; finish_reason: string | null }[];
+  usage?: { total_tokens: number };
+}
+
+test("GET /v1/models lists the agents as models", async () => {
+  const r = await api(d, "GET", "/v1/models");
+  assert.equal(r.json.object, "list");
+  const ids = (r.json.data as { id: string; object: string }[]).map((m) => m.id);
+  assert.deepEqual(ids, ["ratchet", "ratchet/default"]);
+});
+
+test("non-streaming: the official chat.completion shape with the agent's answer", async () => {
+  const r = await api(d, "POST", "/v1/chat/completions", {
+    model: "ratchet",
+    messages: [
+      { role: "system", content: "ignored: the agent has its own prompt" },
+      { role: "user", content: "earlier" },
+      { role: "assistant", content: "x" },
+      {
+        role: "user",
+        content: [
+          { type: "text", text: "last " },
+          { type: "text", text: "one" },
+        ],
+      },
+    ],
+  });
+  assert.equal(r.status, 200);
+  assert.equal(r.json.object, "chat.completion");
+  assert.match(r.json.id as string, /^chatcmpl-/);
+  assert.equal(r.json.model, "ratchet");
+  const choice = (
+    r.json.choices as { message: { role: string; content: string }; finish_reason: string }[]
+  )[0];
+  assert.deepEqual(choice.message, { role: "assistant", content: "echo: last one" });
+  assert.equal(choice.finish_reason, "stop");
+  const usage = r.json.usage as { prompt_tokens: number; completion_tokens: number; total_tokens: number };
+  assert.equal(usage.total_tokens, usage.prompt_tokens + usage.completion_tokens);
+});
+
+test("streaming: chat.completion.chunk frames, role first, content deltas, stop, [DONE]", async () => {
+  const res = await fetch(`${d.url}/v1/chat/completions`, {
+    method: "POST",
+    headers: { authorization: `Bearer ${d.token}`, "content-type": "application/json" },
+    body: JSON.stringify({
+      model: "ratchet/default",
+      stream: true,
+      messages: [{ role: "user", content: "stream me" }],
+    }),
+  });
+  assert.equal(res.status, 200);
+  const data = await readSse(res, (x) => x === "[DONE]");
+  assert.equal(data.at(-1), "[DONE]");
+  const chunks = data.slice(0, -1).map((x) => JSON.parse(x) as Chunk);
+  for (const c of chunks) {
+    assert.equal(c.object, "chat.completion.chunk");
+    assert.equal(c.id, chunks[0].id);
+    assert.equal(c.model, "ratchet/default");
+    assert.equal(c.choices[0].index, 0);
+  }
+  assert.equal(chunks[0].choices[0].delta.role, "assistant");
+  const text = chunks.map((c) => c.choices[0].delta.content ?? "").join("");
+  assert.equal(text, "echo: stream me");
+  assert.ok(chunks.length > 3, "content arrives in several deltas");
+  const last = chunks.at(-1) as Chunk;
+  assert.equal(last.choices[0].finish_reason, "stop");
+  assert.deepEqual(last.choices[0].delta, {});
+  assert.ok((last.usage?.total_tokens ?? 0) > 0);
+});
+
+test("X-Session-Id (or `user`) continues one Ratchet session; no key means a new session", async () => {
+  const ask = (text: string, headers: Record<string, string>, extra: Record<string, unknown> = {}) =>
+    api(
+      d,
+      "POST",
+      "/v1/chat/completions",
+      { model: "ratchet", messages: [{ role: "user", content: text }], ...extra },
+      headers,
+    );
+  const a = await ask("one", { "x-session-id": "conv-42" });
+  const b = await ask("two", { "x-session-id": "conv-42" });
+  const sid = a.headers.get("x-session-id");
+  assert.ok(sid);
+  assert.equal(b.headers.get("x-session-id"), sid);
+  const session = await api(d, "GET", `/api/sessions/${sid}`);
+  const users = (session.json.entries as { data: { role?: string; content?: string } }[])
+    .filter((e) => e.data.role === "user")
+    .map((e) => e.data.content);
+  assert.deepEqual(users, ["one", "two"]);
+  const u1 = await ask("three", {}, { user: "alice" });
+  const u2 = await ask("four", {}, { user: "alice" });
+  assert.equal(u1.headers.get("x-session-id"), u2.headers.get("x-session-id"));
+  const fresh = await ask("five", {});
+  assert.notEqual(fresh.headers.get("x-session-id"), sid);
+});
+
+test("errors use the OpenAI error shape: unknown model, no user message", async () => {
+  const unknown = await api(d, "POST", "/v1/chat/completions", {
+    model: "gpt-4o",
+    messages: [{ role: "user", content: "x" }],
+  });
+  assert.equal(unknown.status, 404);
+  assert.equal((unknown.json.error as { type: string }).type, "model_not_found");
+  const none = await api(d, "POST", "/v1/chat/completions", {
+    model: "ratchet",
+    messages: [{ role: "system", content: "x" }],
+  });
+  assert.equal(none.status, 400);
+  assert.match((none.json.error as { message: string }).message, /no user message/);
+});
