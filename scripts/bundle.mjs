@@ -11,7 +11,8 @@ await build({
   platform: "node",
   target: "node20",
   outdir: "dist/bundle",
-  external: ["better-sqlite3"],
+  // sqlite-vec finds its platform binary next to its own package at run time.
+  external: ["better-sqlite3", "sqlite-vec"],
   // CommonJS dependencies call require(); give the ESM bundle one.
   banner: {
     js: "import { createRequire as __ratchetCreateRequire } from 'node:module'; const require = __ratchetCreateRequire(import.meta.url);",

@@ -56,6 +56,20 @@ export async function doctorCommand(flags: DoctorFlags): Promise<number> {
     add("config", false, describeError(err));
   }
 
+  if (config?.sandbox?.mode === "off") {
+    add("sandbox", true, 'off (sandbox.mode = "off"): commands run on the host and each one needs approval');
+  } else {
+    const { probeSandbox } = await import("../sandbox/index.js");
+    const p = await probeSandbox();
+    if (p.ok)
+      add(
+        "sandbox",
+        true,
+        `bubblewrap ${p.version}${p.warnings.length ? `; note: ${p.warnings.join("; ")}` : ""}`,
+      );
+    else add("sandbox", false, `${p.reason}. Fix: ${p.fix}`);
+  }
+
   if (config) {
     let model: ModelSpec | undefined;
     try {

@@ -62,6 +62,7 @@ Exit codes: 0 done, 1 run failed, 2 usage or config error, 3 limit reached, 130 
       .argument("<task>", "what the agent should do"),
   )
     .option("--json", "print one JSON object with status, final text, session, steps, usage and cost")
+    .option("--via-daemon", "send the task through a running `ratchet daemon` (config cli.useDaemon: true)")
     .action(async (task: string, flags) => {
       const { runCommand } = await import("./run-command.js");
       process.exitCode = await runCommand(task, flags);
@@ -94,6 +95,29 @@ Exit codes: 0 done, 1 run failed, 2 usage or config error, 3 limit reached, 130 
       process.exitCode = sessionsShow(id, flags);
     });
 
+  const approvals = program.command("approvals").description("calls held for the owner's approval");
+  approvals
+    .command("list")
+    .description("held calls, oldest first")
+    .option("--json", "print JSON")
+    .action(async (flags) => {
+      const { approvalsList } = await import("./approvals-command.js");
+      process.exitCode = approvalsList(flags);
+    });
+  for (const decision of ["approve", "deny"] as const) {
+    approvals
+      .command(decision)
+      .description(`${decision} one held call (it runs when the task is run again)`)
+      .argument("<id>", "call id from `approvals list` (a prefix of at least 8 characters)")
+      .action(async (id: string) => {
+        const { approvalsAnswer } = await import("./approvals-command.js");
+        process.exitCode = approvalsAnswer(id, decision);
+      });
+  }
+
+  memoryCommands(program);
+  daemonCommands(program);
+
   modelOptions(program.command("doctor").description("check configuration and that the model server answers"))
     .option("--json", "print JSON")
     .action(async (flags) => {
@@ -101,6 +125,87 @@ Exit codes: 0 done, 1 run failed, 2 usage or config error, 3 limit reached, 130 
       process.exitCode = await doctorCommand(flags);
     });
   return program;
+}
+
+/** `ratchet daemon` (the always-on HTTP + WebSocket API) and `ratchet token`. */
+function daemonCommands(program: Command): void {
+  const port = (v: string) => {
+    const n = Number(v);
+    if (!Number.isInteger(n) || n < 0 || n > 65535) throw new InvalidArgumentError("--port needs 0–65535.");
+    return n;
+  };
+  program
+    .command("daemon")
+    .description("run the always-on daemon in the foreground (HTTP + WebSocket API, OpenAI-compatible /v1)")
+    .option("--host <host>", "address to listen on (default 127.0.0.1)")
+    .option("--port <port>", "port (default 7878, or config daemon.port; 0 picks a free one)", port)
+    .option("--allow-remote", "allow a non-loopback --host (the token is always required)")
+    .option("-w, --workspace <dir>", "workspace of messages that name none (default: current folder)")
+    .option("--print-systemd-unit", "print a systemd user unit for this daemon and exit")
+    .addHelpText(
+      "after",
+      "\nPrints its URL as the first line of stdout. Clients send `Authorization: Bearer <token>` (see `ratchet token`).",
+    )
+    .action(async (flags) => {
+      const { daemonCommand } = await import("./daemon-command.js");
+      process.exitCode = await daemonCommand(flags, program.version() ?? "0.0.0");
+    });
+  program
+    .command("token")
+    .description("print the daemon's API token (created on first use, stored with mode 0600)")
+    .action(async () => {
+      const { tokenCommand } = await import("./daemon-command.js");
+      process.exitCode = await tokenCommand();
+    });
+}
+
+/** `ratchet memory …`: search, read, rebuild, count and import the workspace's long-term memory. */
+function memoryCommands(program: Command): void {
+  const memory = program.command("memory").description("the workspace's long-term memory");
+  const ws = (c: Command) =>
+    c.option("-w, --workspace <dir>", "workspace whose memory to use (default: current folder)");
+  ws(memory.command("search").description("search memory files and past conversations").argument("<query>"))
+    .option("--limit <n>", "how many hits (default 8)", positiveInt("--limit"))
+    .option("--json", "print hits as JSON (source, ref, date, score, text)")
+    .action(async (query: string, flags) => {
+      const { memorySearch } = await import("./memory-command.js");
+      process.exitCode = await memorySearch(query, flags);
+    });
+  ws(
+    memory
+      .command("get")
+      .description("exact lines of a memory file, or turns of a conversation")
+      .argument("<source>"),
+  )
+    .option("--from <n>", "first line or turn (1-based)", positiveInt("--from"))
+    .option("--to <n>", "last line or turn", positiveInt("--to"))
+    .action(async (source: string, flags) => {
+      const { memoryGet } = await import("./memory-command.js");
+      process.exitCode = await memoryGet(source, flags);
+    });
+  ws(memory.command("reindex").description("rebuild the index from the memory files and transcripts"))
+    .option("--json", "print JSON")
+    .action(async (flags) => {
+      const { memoryReindex } = await import("./memory-command.js");
+      process.exitCode = await memoryReindex(flags);
+    });
+  ws(memory.command("stats").description("what the index holds"))
+    .option("--json", "print JSON")
+    .action(async (flags) => {
+      const { memoryStats } = await import("./memory-command.js");
+      process.exitCode = await memoryStats(flags);
+    });
+  ws(
+    memory
+      .command("import")
+      .description("import a conversation history (JSONL turns or ChatGPT conversations.json)")
+      .argument("<file>"),
+  )
+    .option("--json", "print JSON")
+    .action(async (file: string, flags) => {
+      const { memoryImport } = await import("./memory-command.js");
+      process.exitCode = await memoryImport(file, flags);
+    });
 }
 
 /** Parses argv and runs; every failure ends in a message and a distinct exit code. */

@@ -4,6 +4,7 @@ import { existsSync, readFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import type { ModelCompat, ModelPricing } from "../models/types.js";
+import { type PolicyRule, ruleProblems } from "../policy/rules.js";
 import { userError } from "../util/errors.js";
 import { type JsonSchema, validate } from "../util/json-schema.js";
 
@@ -21,6 +22,45 @@ export interface RatchetConfig {
   limits?: { maxSteps?: number; maxTokens?: number; maxCost?: number; maxWallSeconds?: number };
   retry?: { maxRetries?: number; baseDelayMs?: number; maxDelayMs?: number };
   exec?: { timeoutSeconds?: number; maxOutputBytes?: number };
+  sandbox?: SandboxConfig;
+  policy?: PolicyConfig;
+  memory?: MemoryConfig;
+  /** The always-on daemon (`ratchet daemon`). */
+  daemon?: { maxConcurrentRuns?: number; port?: number; workspace?: string };
+  /** `cli.useDaemon`: `ratchet run` sends tasks through a running daemon (default false). */
+  cli?: { useDaemon?: boolean };
+}
+
+/** The command sandbox (bubblewrap). On by default; "off" runs commands on the host, each one approved. */
+export interface SandboxConfig {
+  mode?: "bwrap" | "off";
+  /** Domains commands may reach through the host-side proxy (e.g. "registry.npmjs.org", "*.github.com"). */
+  network?: { allow?: string[] };
+  /** Host paths made visible read-only inside (e.g. a toolchain under the hidden home). */
+  exposeReadOnly?: string[];
+  limits?: { cpuSeconds?: number; addressSpaceBytes?: number; processes?: number; fileSizeBytes?: number };
+}
+
+/** Long-term memory: search and write tools, the index, and compaction. */
+export interface MemoryConfig {
+  /** Default true; false offers no memory tools and never compacts. */
+  enabled?: boolean;
+  /** Index this workspace's session transcripts as episodic memory (default true). */
+  sessions?: boolean;
+  /** An OpenAI-compatible /v1/embeddings endpoint for hybrid lexical + vector search. */
+  embeddings?: { baseUrl: string; model: string; apiKey?: string; apiKeyEnv?: string };
+  /** Compact at `threshold` × the model's contextWindow (default 0.75), keeping `keepRecentTokens` verbatim. */
+  compaction?: { enabled?: boolean; threshold?: number; keepRecentTokens?: number };
+}
+
+/** Tool policy: rules, how approvals are asked, and whether the workspace's own instructions are trusted. */
+export interface PolicyConfig {
+  /** Evaluated all together; deny > ask > allow. */
+  rules?: PolicyRule[];
+  /** "prompt" (default): ask the owner when one is at hand, else hold; "deny": refuse without asking. */
+  approvals?: "prompt" | "deny";
+  /** Count the workspace's AGENTS.md and skills as the owner's words (default false: as file content). */
+  trustWorkspace?: boolean;
 }
 
 export interface ProviderConfig {
@@ -103,6 +143,57 @@ export const CONFIG_SCHEMA: JsonSchema = obj({
     timeoutSeconds: { type: "number", exclusiveMinimum: 0, maximum: 1800 },
     maxOutputBytes: { type: "integer", minimum: 1000 },
   }),
+  policy: obj({
+    rules: {
+      type: "array",
+      items: {
+        ...obj({
+          tool: { type: "string", minLength: 1 },
+          args: strings,
+          action: { enum: ["allow", "ask", "deny"] },
+          reason: { type: "string" },
+        }),
+        required: ["tool", "action"],
+      },
+    },
+    approvals: { enum: ["prompt", "deny"] },
+    trustWorkspace: { type: "boolean" },
+  }),
+  daemon: obj({
+    maxConcurrentRuns: { type: "integer", minimum: 1, maximum: 256 },
+    port: { type: "integer", minimum: 1, maximum: 65535 },
+    workspace: { type: "string", minLength: 1 },
+  }),
+  cli: obj({ useDaemon: { type: "boolean" } }),
+  sandbox: obj({
+    mode: { enum: ["bwrap", "off"] },
+    network: obj({ allow: { type: "array", items: { type: "string", pattern: "^[A-Za-z0-9*.-]+$" } } }),
+    exposeReadOnly: { type: "array", items: { type: "string", pattern: "^/" } },
+    limits: obj({
+      cpuSeconds: positiveInt,
+      addressSpaceBytes: positiveInt,
+      processes: positiveInt,
+      fileSizeBytes: positiveInt,
+    }),
+  }),
+  memory: obj({
+    enabled: { type: "boolean" },
+    sessions: { type: "boolean" },
+    embeddings: {
+      ...obj({
+        baseUrl: httpUrl,
+        model: { type: "string", minLength: 1 },
+        apiKey: { type: "string" },
+        apiKeyEnv: { type: "string" },
+      }),
+      required: ["baseUrl", "model"],
+    },
+    compaction: obj({
+      enabled: { type: "boolean" },
+      threshold: { type: "number", exclusiveMinimum: 0, maximum: 1 },
+      keepRecentTokens: positiveInt,
+    }),
+  }),
 });
 
 /** Where Ratchet keeps its state: $RATCHET_HOME, default ~/.ratchet. */
@@ -141,6 +232,7 @@ export function validateConfig(raw: unknown, file: string): RatchetConfig {
     );
   }
   const problems = validate(CONFIG_SCHEMA, raw);
+  if (problems.length === 0) problems.push(...ruleProblems((raw as RatchetConfig).policy?.rules ?? []));
   if (problems.length === 0) return raw as RatchetConfig;
   const lines = problems.slice(0, 5).map((p) => `  - ${describe(p.path, p.message, raw)}`);
   throw userError("config_invalid", `${file}: invalid configuration\n${lines.join("\n")}`);

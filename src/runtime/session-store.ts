@@ -12,7 +12,8 @@ import { userError } from "../util/errors.js";
 /** Format version of entry payloads; bump when their shape changes. */
 export const ENTRY_FORMAT = 1;
 
-export type EntryKind = "message" | "run_start" | "run_end";
+/** "compaction": older messages were summarised (see memory/compaction.ts); data is the record. */
+export type EntryKind = "message" | "run_start" | "run_end" | "compaction";
 
 export interface Entry {
   seq: number;

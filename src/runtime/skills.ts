@@ -4,6 +4,7 @@
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { type Tool, ToolError } from "../loop/tool.js";
+import type { Origin } from "../models/types.js";
 
 export interface Skill {
   name: string;
@@ -75,8 +76,11 @@ export async function discoverSkills(roots: string[]): Promise<SkillScan> {
   return { skills: found, warnings };
 }
 
-/** The `skill` tool: returns a skill's full instructions (front matter stripped). */
-export function createSkillTool(skills: Skill[]): Tool<{ name: string }> {
+/** The `skill` tool: returns a skill's full instructions (front matter stripped), labelled by `originOf`. */
+export function createSkillTool(
+  skills: Skill[],
+  originOf: (skill: Skill) => Origin = () => "tool",
+): Tool<{ name: string }> {
   return {
     name: "skill",
     description: "Load a skill's full instructions by name.",
@@ -91,7 +95,7 @@ export function createSkillTool(skills: Skill[]): Tool<{ name: string }> {
       if (!skill)
         throw new ToolError(`no skill named "${name}". Skills: ${skills.map((s) => s.name).join(", ")}.`);
       const body = readFileSync(skill.file, "utf8").replace(/^---\r?\n[\s\S]*?\r?\n---\r?\n?/, "");
-      return { content: `Skill folder: ${path.dirname(skill.file)}\n\n${body}` };
+      return { content: `Skill folder: ${path.dirname(skill.file)}\n\n${body}`, origin: originOf(skill) };
     },
   };
 }

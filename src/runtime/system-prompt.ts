@@ -10,15 +10,20 @@ Paths are relative to the workspace root. Act with tools rather than describing 
 Before saying a task is done, check the result (read the file, run the test). If you could not do something, say so plainly.
 Keep replies short.`;
 
+const MEMORY = `Before answering about past conversations, decisions, preferences or dates, search memory (memory_search).
+Save facts worth keeping (preferences, decisions, commitments) with memory_write.`;
+
 export interface PromptInputs {
   /** Contents of the workspace's AGENTS.md, if any. */
   agentsMd?: string;
   skills: Skill[];
+  /** The memory tools are offered. */
+  memory?: boolean;
 }
 
 /** Builds the system prompt from stable inputs only. */
 export function buildSystemPrompt(inputs: PromptInputs): string {
-  const parts = [BASE];
+  const parts = [inputs.memory ? `${BASE}\n${MEMORY}` : BASE];
   if (inputs.agentsMd && inputs.agentsMd.trim() !== "") {
     let text = inputs.agentsMd.trim();
     if (text.length > MAX_AGENTS_MD)

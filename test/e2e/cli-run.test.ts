@@ -62,7 +62,7 @@ test("openai: write a file over split deltas and split bytes, then answer; --jso
   const [a, b] = server.requests.map((q) => q.body);
   const end = a.indexOf("]", a.lastIndexOf('"role"'));
   assert.ok(b.startsWith(a.slice(0, end)), "request 2 must start with request 1's bytes");
-  assert.equal(server.requests[0].json.tools.length, 6);
+  assert.equal(server.requests[0].json.tools.length, 9); // 6 workspace tools + 3 memory tools
 });
 
 test("openai: parallel tool calls in one response run in order and each gets a result", async () => {

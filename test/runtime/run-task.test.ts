@@ -73,7 +73,7 @@ test("the system prompt holds AGENTS.md and skill summaries, is stable, and the 
   assert.doesNotMatch(prompt, /20\d\d-\d\d-\d\d|[0-9a-f]{12}/);
   assert.deepEqual(
     a.calls[0].tools.map((t) => t.name),
-    ["read", "write", "edit", "list", "grep", "exec", "skill"],
+    ["read", "write", "edit", "list", "grep", "exec", "skill", "memory_search", "memory_get", "memory_write"],
   );
   const body = a.calls[1].messages.at(-1) as { content: string };
   assert.match(body.content, /Run \.\/ship\.sh then verify\./);
@@ -83,7 +83,7 @@ test("no skills, no skill tool: nothing unused is paid for", async () => {
   const r = await runOnce([{ text: "ok" }]);
   assert.deepEqual(
     r.calls[0].tools.map((t) => t.name),
-    ["read", "write", "edit", "list", "grep", "exec"],
+    ["read", "write", "edit", "list", "grep", "exec", "memory_search", "memory_get", "memory_write"],
   );
 });
 
