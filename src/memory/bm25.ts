@@ -7,6 +7,7 @@ export interface Bm25Params {
   b: number;
 }
 
+/** The usual Okapi defaults (also FTS5's). */
 export const DEFAULT_BM25: Bm25Params = { k1: 1.2, b: 0.75 };
 
 /** Robertson–Spärck Jones IDF, floored at a small positive value (as FTS5 does) so no term counts against a match. */

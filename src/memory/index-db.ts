@@ -8,7 +8,7 @@ import { mkdirSync, rmSync } from "node:fs";
 import path from "node:path";
 import Database from "better-sqlite3";
 import { idf } from "./bm25.js";
-import { orQuery, quoteTerm } from "./fts-query.js";
+import { quoteTerm } from "./fts-query.js";
 import { firstPersonCount } from "./signals.js";
 import { terms as tokenize } from "./tokenize.js";
 import type { ChunkInput, ChunkRole, SourceInput } from "./types.js";
@@ -343,14 +343,6 @@ export class IndexDb {
     return sourceIds.flatMap((id) => stmt.all(id, perSource) as number[]);
   }
 
-  /** Ids of chunks dated within [from, to] (epoch ms), newest first, at most `limit`. */
-  chunkIdsBetween(from: number, to: number, limit: number): number[] {
-    return this.db
-      .prepare("SELECT id FROM chunks WHERE ts BETWEEN ? AND ? ORDER BY ts DESC LIMIT ?")
-      .pluck()
-      .all(from, to, limit) as number[];
-  }
-
   /** Ids of sources dated within [from, to] (epoch ms), newest first, at most `limit`. */
   sourceIdsBetween(from: number, to: number, limit: number): number[] {
     return this.db
@@ -378,27 +370,6 @@ export class IndexDb {
       for (const r of rows) out.set(r.id, { ts: r.ts, length: r.length, self: r.self });
     }
     return out;
-  }
-
-  /** Best chunks for an OR of the terms by FTS5's BM25 (candidate generation); ids best first. */
-  matchChunks(terms: readonly string[], limit: number): number[] {
-    const q = orQuery(terms);
-    if (!q) return [];
-    return this.db
-      .prepare("SELECT rowid FROM chunk_fts WHERE chunk_fts MATCH ? ORDER BY rank LIMIT ?")
-      .pluck()
-      .all(q, limit) as number[];
-  }
-
-  /** Best sources for an OR of the terms, with FTS5's BM25 score (higher is better). */
-  matchSources(terms: readonly string[], limit: number): { id: number; score: number }[] {
-    const q = orQuery(terms);
-    if (!q) return [];
-    return (
-      this.db
-        .prepare("SELECT rowid AS id, rank FROM source_fts WHERE source_fts MATCH ? ORDER BY rank LIMIT ?")
-        .all(q, limit) as { id: number; rank: number }[]
-    ).map((r) => ({ id: r.id, score: -r.rank }));
   }
 
   /** Chunks by id (any order; missing ids are skipped). */
@@ -460,13 +431,6 @@ export class IndexDb {
   ): { id: number; key: string; label: string; kind: string; ts: number | null } | undefined {
     return this.db.prepare("SELECT id, key, label, kind, ts FROM sources WHERE id = ?").get(id) as
       | { id: number; key: string; label: string; kind: string; ts: number | null }
-      | undefined;
-  }
-
-  /** A source looked up by its key. */
-  sourceByKey(key: string): { id: number; label: string; kind: string } | undefined {
-    return this.db.prepare("SELECT id, label, kind FROM sources WHERE key = ?").get(key) as
-      | { id: number; label: string; kind: string }
       | undefined;
   }
 

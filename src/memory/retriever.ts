@@ -14,7 +14,7 @@ import { expansionTerms, type Weights } from "./feedback.js";
 import type { ChunkMeta, ChunkRow, IndexDb } from "./index-db.js";
 import { FIRST_PERSON, selfness } from "./signals.js";
 import { best, maxValue, scoreSkipped, total, walkTerms } from "./term-scores.js";
-import { rangeFit, timeHints } from "./time-hints.js";
+import { rangeFit, type TimeHints, timeHints } from "./time-hints.js";
 import { queryTerms, words } from "./tokenize.js";
 
 /** Tunable weights of the ranking (defaults in DEFAULTS). */
@@ -101,106 +101,43 @@ const MAX_SOURCES = 300;
 const SOURCE_BUDGET = 1500;
 const CHUNK_BUDGET = 3000;
 
+/** What a query is, once read: its terms (weighted), its time hints, whether it is about "me". */
+interface Query {
+  terms: string[];
+  weights: Weights;
+  hints: TimeHints;
+  aboutMe: boolean;
+  now: number;
+}
+
 /** Ranks chunks and sources for `query`. */
 export function rank(db: IndexDb, query: string, opts: RankOptions = {}): Ranking {
   const p = { ...DEFAULTS, ...opts.p };
   const now = opts.now ?? Date.now();
   const hints = timeHints(query, now);
   if (opts.window) hints.ranges.push({ ...opts.window, slack: 1, text: "" });
-  const q = queryTerms(hints.rest).slice(0, MAX_TERMS);
-  if (q.length === 0 && hints.ranges.length === 0) return { chunks: [], sources: [] };
-  const aboutMe = words(query).some((w) => FIRST_PERSON.has(w));
-  const stats = db.levelStats();
-  const w0: Weights = new Map(q.map((t) => [t, 1]));
-
-  // Sources, with feedback from the best ones.
-  const s0 = total(walkTerms(db, "source", w0, SOURCE_BUDGET).scores);
-  let expansion: Weights = new Map();
-  if (p.prfDocs > 0 && p.prfTerms > 0 && s0.size > 0) {
-    const top = best(s0, p.prfDocs);
-    const termsOf = db.sourceTerms(top.map(([id]) => id));
-    const docs = top.map(([id, s]) => ({ terms: termsOf.get(id) ?? [], weight: s / top[0][1] }));
-    const df = (ts: string[]) => db.docFreq("source", ts);
-    expansion = expansionTerms(docs, new Set(q), df, stats.sources.count, p.prfTerms, p.prfWeight * q.length);
-  }
-  const s1All = new Map(s0);
-  for (const [id, v] of total(walkTerms(db, "source", expansion, SOURCE_BUDGET, true).scores))
-    s1All.set(id, (s1All.get(id) ?? 0) + v);
-  const s1 = new Map(best(s1All, MAX_SOURCES));
-  for (const r of hints.ranges)
-    for (const id of db.sourceIdsBetween(r.from - r.slack, r.to + r.slack, 200))
-      if (!s1.has(id)) s1.set(id, 0);
-  const info = db.sourceInfo([...s1.keys()]);
-  const time = timeScorer(
-    db,
+  const terms = queryTerms(hints.rest).slice(0, MAX_TERMS);
+  if (terms.length === 0 && hints.ranges.length === 0) return { chunks: [], sources: [] };
+  const q: Query = {
+    terms,
+    weights: new Map(terms.map((t) => [t, 1])),
     hints,
+    aboutMe: words(query).some((w) => FIRST_PERSON.has(w)),
     now,
-    p,
-    [...info.values()].map((i) => i.ts),
-  );
-  const maxS = maxValue(s1);
-  const sAdj = new Map<number, number>();
-  for (const [id, v] of s1) {
-    const i = info.get(id);
-    const boost = aboutMe && i ? 1 + p.sigma * selfness(i.self, i.length) : 1;
-    sAdj.set(id, time(v / maxS, i?.ts ?? null) * boost);
-  }
-
-  // Chunks: the best matches, and every chunk of the best sources.
-  const wT: Weights = new Map([...w0, ...[...expansion].map(([t, w]) => [t, w * p.chunkPrf] as const)]);
-  const walked = walkTerms(db, "chunk", w0, CHUNK_BUDGET);
-  const walkedExp = walkTerms(
-    db,
-    "chunk",
-    new Map([...wT].filter(([t]) => !w0.has(t))),
-    CHUNK_BUDGET / 3,
-    true,
-  );
-  const tp = new Map([...walked.scores, ...walkedExp.scores]);
-  const skipped = [...walked.skipped, ...walkedExp.skipped];
-  let t1 = total(tp);
-  const ids = new Set(best(t1, p.maxCandidates).map(([id]) => id));
-  for (const id of db.chunkIdsOf(
-    best(sAdj, p.topSources).map(([id]) => id),
-    PER_SOURCE,
-  ))
-    ids.add(id);
-  const metas = db.chunkMeta([...ids]);
-  if (skipped.length > 0) {
-    // Common terms only reorder the front: score them on the best candidates so far.
-    const front = best(
-      new Map(metas.map((m) => [m.id, (t1.get(m.id) ?? 0) + (s1.get(m.sourceId) ?? 0) / maxS])),
-      SKIPPED_SCORED,
-    );
-    const frontIds = new Set(front.map(([id]) => id));
-    const frontMetas = metas.filter((m) => frontIds.has(m.id));
-    scoreSkipped(db, frontMetas, db.chunkTerms([...frontIds]), skipped, wT, tp);
-    t1 = total(tp);
-  }
-  firstMention(metas, tp, t1, p.nu);
-  const maxT = maxValue(t1);
-  const at = new Map(metas.map((r) => [`${r.sourceId}:${r.ord}`, t1.get(r.id) ?? 0]));
-  let scored = metas.map((r) => {
-    const own = (t1.get(r.id) ?? 0) / maxT;
-    const nb =
-      Math.max(at.get(`${r.sourceId}:${r.ord - 1}`) ?? 0, at.get(`${r.sourceId}:${r.ord + 1}`) ?? 0) / maxT;
-    const src = (s1.get(r.sourceId) ?? 0) / maxS;
-    const score = time(own + p.lambda * src + p.mu * nb, r.ts);
-    return { meta: r, score: aboutMe ? score * (1 + p.sigmaT * selfness(r.self, r.length)) : score };
-  });
+  };
+  const src = rankSources(db, q, p);
+  let scored = rankChunks(db, q, p, src);
   if (opts.window) {
     const { from, to } = opts.window;
     scored = scored.filter((c) => c.meta.ts !== null && c.meta.ts >= from && c.meta.ts <= to);
   }
-  scored.sort((a, b) => b.score - a.score);
 
   // Sources: their own evidence and their best chunk's.
   const bestChunk = new Map<number, number>();
-  for (const c of scored)
-    if (!bestChunk.has(c.meta.sourceId)) bestChunk.set(c.meta.sourceId, (t1.get(c.meta.id) ?? 0) / maxT);
-  const sources = [...new Set([...sAdj.keys(), ...bestChunk.keys()])]
+  for (const c of scored) if (!bestChunk.has(c.meta.sourceId)) bestChunk.set(c.meta.sourceId, c.own);
+  const sources = [...new Set([...src.adjusted.keys(), ...bestChunk.keys()])]
     .filter((id) => !opts.window || bestChunk.has(id))
-    .map((id) => ({ sourceId: id, score: (sAdj.get(id) ?? 0) + p.kappa * (bestChunk.get(id) ?? 0) }))
+    .map((id) => ({ sourceId: id, score: (src.adjusted.get(id) ?? 0) + p.kappa * (bestChunk.get(id) ?? 0) }))
     .sort((a, b) => b.score - a.score);
   const top = scored.slice(0, opts.limit ?? 50);
   const rows = new Map(db.chunks(top.map((c) => c.meta.id)).map((r) => [r.id, r]));
@@ -209,6 +146,92 @@ export function rank(db: IndexDb, query: string, opts: RankOptions = {}): Rankin
     return chunk ? [{ chunk, score: c.score }] : [];
   });
   return { chunks, sources };
+}
+
+/** Source-level scores: raw (with feedback) and adjusted for time and first person. */
+interface SourceScores {
+  raw: Map<number, number>;
+  maxRaw: number;
+  adjusted: Map<number, number>;
+  expansion: Weights;
+  time: (score: number, ts: number | null) => number;
+}
+
+/** Scores sources by BM25 over whole conversations, with relevance feedback from the best ones. */
+function rankSources(db: IndexDb, q: Query, p: RankParams): SourceScores {
+  const stats = db.levelStats();
+  const s0 = total(walkTerms(db, "source", q.weights, SOURCE_BUDGET).scores);
+  let expansion: Weights = new Map();
+  if (p.prfDocs > 0 && p.prfTerms > 0 && s0.size > 0) {
+    const top = best(s0, p.prfDocs);
+    const termsOf = db.sourceTerms(top.map(([id]) => id));
+    const docs = top.map(([id, s]) => ({ terms: termsOf.get(id) ?? [], weight: s / top[0][1] }));
+    const df = (ts: string[]) => db.docFreq("source", ts);
+    const mass = p.prfWeight * q.terms.length;
+    expansion = expansionTerms(docs, new Set(q.terms), df, stats.sources.count, p.prfTerms, mass);
+  }
+  const all = new Map(s0);
+  for (const [id, v] of total(walkTerms(db, "source", expansion, SOURCE_BUDGET, true).scores))
+    all.set(id, (all.get(id) ?? 0) + v);
+  const raw = new Map(best(all, MAX_SOURCES));
+  for (const r of q.hints.ranges)
+    for (const id of db.sourceIdsBetween(r.from - r.slack, r.to + r.slack, 200))
+      if (!raw.has(id)) raw.set(id, 0);
+  const info = db.sourceInfo([...raw.keys()]);
+  const dates = [...info.values()].map((i) => i.ts);
+  const time = timeScorer(db, q.hints, q.now, p, dates);
+  const maxRaw = maxValue(raw);
+  const adjusted = new Map<number, number>();
+  for (const [id, v] of raw) {
+    const i = info.get(id);
+    const boost = q.aboutMe && i ? 1 + p.sigma * selfness(i.self, i.length) : 1;
+    adjusted.set(id, time(v / maxRaw, i?.ts ?? null) * boost);
+  }
+  return { raw, maxRaw, adjusted, expansion, time };
+}
+
+/** Scores candidate chunks: own BM25, their source's score, their neighbours', time, first person. */
+function rankChunks(
+  db: IndexDb,
+  q: Query,
+  p: RankParams,
+  src: SourceScores,
+): { meta: ChunkMeta; score: number; own: number }[] {
+  const exp = [...src.expansion].map(([t, w]) => [t, w * p.chunkPrf] as const);
+  const weights: Weights = new Map([...q.weights, ...exp]);
+  const walked = walkTerms(db, "chunk", q.weights, CHUNK_BUDGET);
+  const walkedExp = walkTerms(db, "chunk", new Map(exp), CHUNK_BUDGET / 3, true);
+  const perTerm = new Map([...walked.scores, ...walkedExp.scores]);
+  const skipped = [...walked.skipped, ...walkedExp.skipped];
+  let own = total(perTerm);
+  const ids = new Set(best(own, p.maxCandidates).map(([id]) => id));
+  const topSources = best(src.adjusted, p.topSources).map(([id]) => id);
+  for (const id of db.chunkIdsOf(topSources, PER_SOURCE)) ids.add(id);
+  const metas = db.chunkMeta([...ids]);
+  if (skipped.length > 0) {
+    // Common terms only reorder the front: score them on the best candidates so far.
+    const prelim = new Map(
+      metas.map((m) => [m.id, (own.get(m.id) ?? 0) + (src.raw.get(m.sourceId) ?? 0) / src.maxRaw]),
+    );
+    const front = new Set(best(prelim, SKIPPED_SCORED).map(([id]) => id));
+    const frontMetas = metas.filter((m) => front.has(m.id));
+    scoreSkipped(db, frontMetas, db.chunkTerms([...front]), skipped, weights, perTerm);
+    own = total(perTerm);
+  }
+  firstMention(metas, perTerm, own, p.nu);
+  const maxOwn = maxValue(own);
+  const at = new Map(metas.map((r) => [`${r.sourceId}:${r.ord}`, own.get(r.id) ?? 0]));
+  const scored = metas.map((r) => {
+    const mine = (own.get(r.id) ?? 0) / maxOwn;
+    const before = at.get(`${r.sourceId}:${r.ord - 1}`) ?? 0;
+    const after = at.get(`${r.sourceId}:${r.ord + 1}`) ?? 0;
+    const context =
+      p.lambda * ((src.raw.get(r.sourceId) ?? 0) / src.maxRaw) + (p.mu * Math.max(before, after)) / maxOwn;
+    const score = src.time(mine + context, r.ts);
+    const boost = q.aboutMe ? 1 + p.sigmaT * selfness(r.self, r.length) : 1;
+    return { meta: r, score: score * boost, own: mine };
+  });
+  return scored.sort((a, b) => b.score - a.score);
 }
 
 /**
@@ -241,7 +264,7 @@ function firstMention(
  */
 function timeScorer(
   db: IndexDb,
-  hints: ReturnType<typeof timeHints>,
+  hints: TimeHints,
   now: number,
   p: RankParams,
   dates: (number | null)[],
