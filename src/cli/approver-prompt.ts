@@ -3,6 +3,7 @@
 // Piped input never answers: a script or a file fed to Ratchet must not be able to say "y".
 import { closeSync, createReadStream, openSync } from "node:fs";
 import readline from "node:readline";
+import { isatty } from "node:tty";
 import type { ApprovalRequest, Approver } from "../policy/approvals.js";
 
 /** Asks one question and resolves with the line typed, or undefined if the terminal closed or Ctrl-C. */
@@ -40,8 +41,9 @@ export function describeCall(req: Pick<ApprovalRequest, "tool" | "arguments">): 
  * Ctrl-C at the question answers no and interrupts the run as usual.
  */
 export function terminalAsk(): AskFn | undefined {
-  if (process.stdin.isTTY) return (q) => askOn(process.stdin, q);
-  if (!process.stderr.isTTY) return undefined;
+  // isatty(fd) rather than process.stdin.isTTY: touching process.stdin builds a stream (~3 ms).
+  if (isatty(0)) return (q) => askOn(process.stdin, q);
+  if (!isatty(2)) return undefined;
   let fd: number;
   try {
     fd = openSync("/dev/tty", "r");

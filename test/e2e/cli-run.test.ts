@@ -3,23 +3,9 @@
 import assert from "node:assert/strict";
 import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
-import { after, test } from "node:test";
-import {
-  type ScriptedServer,
-  type ScriptedTurn,
-  startScriptedServer,
-} from "../../src/testkit/scripted-server.js";
+import { test } from "node:test";
 import { ratchet, sandbox } from "../support/cli.js";
-
-const servers: ScriptedServer[] = [];
-after(async () => {
-  await Promise.all(servers.map((s) => s.close()));
-});
-async function serve(script: ScriptedTurn[]) {
-  const s = await startScriptedServer(script);
-  servers.push(s);
-  return s;
-}
+import { serve } from "../support/serve.js";
 
 const TRICKY = 'h\u00e9llo "quoted" \\ back \u{1F600} \u4e2d\u6587';
 

@@ -3,23 +3,9 @@
 import assert from "node:assert/strict";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { after, test } from "node:test";
-import {
-  type ScriptedServer,
-  type ScriptedTurn,
-  startScriptedServer,
-} from "../../src/testkit/scripted-server.js";
+import { test } from "node:test";
 import { ratchet, sandbox } from "../support/cli.js";
-
-const servers: ScriptedServer[] = [];
-after(async () => {
-  await Promise.all(servers.map((s) => s.close()));
-});
-async function serve(script: ScriptedTurn[]) {
-  const s = await startScriptedServer(script);
-  servers.push(s);
-  return s;
-}
+import { serve } from "../support/serve.js";
 
 test("default run: commands work in the workspace and cannot see Ratchet's state or the home folder", async () => {
   const sb = sandbox({ limits: { maxSteps: 5 } });

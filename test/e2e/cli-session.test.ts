@@ -1,24 +1,10 @@
 // End to end: crash safety with a real SIGKILL, the interactive chat, and doctor.
 import assert from "node:assert/strict";
 import path from "node:path";
-import { after, test } from "node:test";
+import { test } from "node:test";
 import Database from "better-sqlite3";
-import {
-  type ScriptedServer,
-  type ScriptedTurn,
-  startScriptedServer,
-} from "../../src/testkit/scripted-server.js";
 import { finished, ratchet, sandbox, spawnRatchet } from "../support/cli.js";
-
-const servers: ScriptedServer[] = [];
-after(async () => {
-  await Promise.all(servers.map((s) => s.close()));
-});
-async function serve(script: ScriptedTurn[]) {
-  const s = await startScriptedServer(script, { models: ["x"] });
-  servers.push(s);
-  return s;
-}
+import { serve } from "../support/serve.js";
 
 async function waitFor<T>(probe: () => T | undefined, what: string, limitMs = 15_000): Promise<T> {
   const t0 = Date.now();
