@@ -2,19 +2,9 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { anthropicUrl, buildAnthropicRequest, streamAnthropic } from "../../src/models/anthropic-messages.js";
-import {
-  emptyUsage,
-  type Message,
-  type ModelContext,
-  type ModelSpec,
-  type ToolCallBlock,
-} from "../../src/models/types.js";
-import {
-  type ScriptedServer,
-  type ScriptedTurn,
-  startScriptedServer,
-} from "../../src/testkit/scripted-server.js";
-import { closedPort, collect, deltas, model, TRICKY } from "./helpers.js";
+import { emptyUsage, type Message, type ModelContext, type ModelSpec } from "../../src/models/types.js";
+import type { ScriptedServer, ScriptedTurn } from "../../src/testkit/scripted-server.js";
+import { calls, closedPort, collect, deltas, model, TRICKY, withServer as withServerFor } from "./helpers.js";
 
 const tools = [
   {
@@ -34,21 +24,11 @@ const ctx = (messages: Message[] = [{ role: "user", content: "hi" }]): ModelCont
   tools,
 });
 
-async function withServer(
+const withServer = (
   script: ScriptedTurn[],
   fn: (srv: ScriptedServer, m: ModelSpec) => Promise<void>,
   extra?: Partial<ModelSpec>,
-) {
-  const srv = await startScriptedServer(script);
-  try {
-    await fn(srv, model("anthropic-messages", srv.anthropicBaseUrl, extra));
-  } finally {
-    await srv.close();
-  }
-}
-
-const calls = (content: unknown[]) =>
-  content.filter((b): b is ToolCallBlock => (b as ToolCallBlock).type === "toolCall");
+) => withServerFor("anthropic-messages", script, fn, extra);
 const EPHEMERAL = { type: "ephemeral" };
 
 describe("anthropic-messages: streaming over loopback", () => {

@@ -4,7 +4,12 @@ import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { createServer } from "node:net";
 import type { HttpClient } from "../../src/models/http.js";
-import type { AssistantMessage, ModelEvent, ModelSpec } from "../../src/models/types.js";
+import type { AssistantMessage, ModelEvent, ModelSpec, ToolCallBlock } from "../../src/models/types.js";
+import {
+  type ScriptedServer,
+  type ScriptedTurn,
+  startScriptedServer,
+} from "../../src/testkit/scripted-server.js";
 
 /** Drains a stream, asserting the contract: exactly one `done`, and it comes last. */
 export async function collect(
@@ -95,3 +100,23 @@ export function model(api: ModelSpec["api"], baseUrl: string, extra: Partial<Mod
 
 /** Strings that break naive streaming: JSON escapes, quotes, backslashes, multi-byte UTF-8. */
 export const TRICKY = 'h\u00e9llo "quoted" \\ 😀 — ünïcödé\n\ttab';
+
+/** Runs `fn` against a scripted server speaking `api`, with a model pointed at it; closes it after. */
+export async function withServer(
+  api: ModelSpec["api"],
+  script: ScriptedTurn[],
+  fn: (srv: ScriptedServer, m: ModelSpec) => Promise<void>,
+  extra?: Partial<ModelSpec>,
+): Promise<void> {
+  const srv = await startScriptedServer(script);
+  try {
+    const url = api === "anthropic-messages" ? srv.anthropicBaseUrl : srv.openaiBaseUrl;
+    await fn(srv, model(api, url, extra));
+  } finally {
+    await srv.close();
+  }
+}
+
+/** The tool-call blocks of a message's content. */
+export const calls = (content: unknown[]) =>
+  content.filter((b): b is ToolCallBlock => (b as ToolCallBlock).type === "toolCall");

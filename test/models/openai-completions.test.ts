@@ -3,13 +3,18 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import type { HttpClient } from "../../src/models/http.js";
 import { buildOpenAIRequest, createOpenAIStream, streamOpenAI } from "../../src/models/openai-completions.js";
-import type { Message, ModelContext, ModelEvent, ModelSpec, ToolCallBlock } from "../../src/models/types.js";
+import type { Message, ModelContext, ModelEvent, ModelSpec } from "../../src/models/types.js";
+import type { ScriptedServer, ScriptedTurn } from "../../src/testkit/scripted-server.js";
 import {
-  type ScriptedServer,
-  type ScriptedTurn,
-  startScriptedServer,
-} from "../../src/testkit/scripted-server.js";
-import { closedPort, collect, deltas, fakeHttp, model, TRICKY } from "./helpers.js";
+  calls,
+  closedPort,
+  collect,
+  deltas,
+  fakeHttp,
+  model,
+  TRICKY,
+  withServer as withServerFor,
+} from "./helpers.js";
 
 const tools = [
   {
@@ -29,21 +34,11 @@ const ctx = (messages: Message[] = [{ role: "user", content: "hi" }]): ModelCont
   tools,
 });
 
-async function withServer(
+const withServer = (
   script: ScriptedTurn[],
   fn: (srv: ScriptedServer, m: ModelSpec) => Promise<void>,
   extra?: Partial<ModelSpec>,
-) {
-  const srv = await startScriptedServer(script);
-  try {
-    await fn(srv, model("openai-completions", srv.openaiBaseUrl, extra));
-  } finally {
-    await srv.close();
-  }
-}
-
-const calls = (content: unknown[]) =>
-  content.filter((b): b is ToolCallBlock => (b as ToolCallBlock).type === "toolCall");
+) => withServerFor("openai-completions", script, fn, extra);
 
 describe("openai-completions: streaming over loopback", () => {
   it("streams text in several deltas", async () => {
