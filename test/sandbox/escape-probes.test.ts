@@ -12,7 +12,7 @@ import * as path from "node:path";
 import { after, before, describe, it } from "node:test";
 import { fileURLToPath } from "node:url";
 import { hostPidsWith, hostTempDir, requireSandbox, uniqueToken, waitFor } from "./helpers.js";
-import type { HarnessConfig, HarnessResult } from "./probe-harness.js";
+import type { HarnessConfig, HarnessOutput } from "./probe-harness.js";
 import { PROBES, type ProbeTargets, verdictOf } from "./probes.js";
 
 const HARNESS = path.join(path.dirname(fileURLToPath(import.meta.url)), "probe-harness.js");
@@ -30,6 +30,7 @@ fs.writeFileSync(
 );
 fs.writeFileSync(path.join(state, "sentinel.txt"), "STATE-SENTINEL\n");
 const leakFile = path.join(tmp.dir, "leaked-fd.txt");
+const LEAK_FD = 100;
 fs.writeFileSync(leakFile, "LEAKED-FD\n");
 
 // Loopback servers that greet every connection and count them.
@@ -52,18 +53,21 @@ const listen = (s: net.Server, opts: net.ListenOptions) =>
 
 let hostSleep: ChildProcess | undefined;
 const results: Record<"sandbox" | "host", Map<string, string>> = { sandbox: new Map(), host: new Map() };
+/** The host harness's own view of the fd the test hands it (see HarnessOutput.leakFd). */
+let hostHarnessLeakFd = "";
 const connectionsAfterSandbox = { ...connections };
 let targetsFor: (run: "sandbox" | "host") => ProbeTargets;
 let daemonLeftAfterSandbox: number[] = [];
 
-function runHarness(config: HarnessConfig, secret: string): Promise<HarnessResult[]> {
+function runHarness(config: HarnessConfig, secret: string): Promise<HarnessOutput> {
   const configPath = path.join(tmp.dir, `${config.backend}-config.json`);
   fs.writeFileSync(configPath, JSON.stringify(config));
   const leakFd = fs.openSync(leakFile, "r");
   const child = spawn(process.execPath, [HARNESS, configPath], {
     env: { PATH: process.env.PATH, LANG: "C.UTF-8", HOME: home, RATCHET_HOME: state, SECRET_TOKEN: secret },
-    // fd 7 of the harness is inherited without CLOEXEC: a runtime that leaks fds passes it on.
-    stdio: ["ignore", "pipe", "inherit", "ignore", "ignore", "ignore", "ignore", leakFd],
+    // fd 100 of the harness is inherited without CLOEXEC: a runtime that leaks fds passes it on.
+    // (Node marks low inherited fds, up to about 17, close-on-exec at start-up; a high one stays.)
+    stdio: ["ignore", "pipe", "inherit", ...Array<"ignore">(LEAK_FD - 3).fill("ignore"), leakFd],
   });
   fs.closeSync(leakFd);
   let out = "";
@@ -75,7 +79,7 @@ function runHarness(config: HarnessConfig, secret: string): Promise<HarnessResul
     child.on("close", (code) => {
       if (code !== 0)
         return reject(new Error(`probe harness (${config.backend}) exited with ${code}: ${out}`));
-      resolve(JSON.parse(out.trim().split("\n").at(-1)!) as HarnessResult[]);
+      resolve(JSON.parse(out.trim().split("\n").at(-1)!) as HarnessOutput);
     });
   });
 }
@@ -99,6 +103,14 @@ function hostControlNotApplicable(name: string, t: ProbeTargets): string | undef
   const needsRoot = ["read-shadow", "raw-sockets", "mount", "block-devices", "setuid-copy", "nested-userns"];
   if (!isRoot && needsRoot.includes(name)) return "needs root on the host";
   if (name === "tcp6-loopback" && t.tcp6Port === 0) return "the host has no IPv6 loopback";
+  if (name === "inherited-fds") {
+    // The control needs the harness to hold the test's fd without O_CLOEXEC (octal 02000000).
+    const flags = /^flags:\s*([0-7]+)/m.exec(hostHarnessLeakFd)?.[1];
+    if (!hostHarnessLeakFd.includes("leaked-fd.txt") || flags === undefined)
+      return `the host harness did not receive fd ${LEAK_FD} (${hostHarnessLeakFd.split("\n")[0]})`;
+    if (Number.parseInt(flags, 8) & 0o2000000)
+      return `the host harness received fd ${LEAK_FD} with O_CLOEXEC set`;
+  }
   if (name === "io_uring") {
     const disabled = fs.existsSync("/proc/sys/kernel/io_uring_disabled")
       ? fs.readFileSync("/proc/sys/kernel/io_uring_disabled", "utf8").trim()
@@ -159,7 +171,8 @@ describe("escape probes through the exec tool", () => {
       for (const d of [path.join(tmp.dir, run), ws, targetsFor(run).out]) fs.chmodSync(d, 0o755);
       const secret = `rtk-${uniqueToken("secret")}`;
       const res = await runHarness({ backend: run, workspace: ws, targets: targetsFor(run) }, secret);
-      for (const r of res) results[run].set(r.name, r.content);
+      for (const r of res.results) results[run].set(r.name, r.content);
+      if (run === "host") hostHarnessLeakFd = res.leakFd;
       if (run === "sandbox") {
         Object.assign(connectionsAfterSandbox, connections);
         daemonLeftAfterSandbox = hostPidsWith(daemonToken);
@@ -207,7 +220,11 @@ describe("escape probes through the exec tool", () => {
       const want =
         p.name === "workspace-write" ? "WORKS" : p.name === "detached-daemon-start" ? "STARTED" : "ESCAPED";
       if (hostControlNotApplicable(p.name, t)) continue;
-      if (verdictOf(out) !== want) failures.push(`${p.name}: expected ${want} on the host, got:\n${out}`);
+      if (verdictOf(out) !== want)
+        failures.push(
+          `${p.name}: expected ${want} on the host, got:\n${out}` +
+            (p.name === "inherited-fds" ? `\nthe harness's fd ${LEAK_FD}: ${hostHarnessLeakFd}` : ""),
+        );
     }
     assert.deepEqual(failures, []);
   });

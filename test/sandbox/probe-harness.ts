@@ -20,6 +20,13 @@ export interface HarnessConfig {
   targets: ProbeTargets;
 }
 
+/** What the harness prints: its own view of the inherited fd, then every probe's outcome. */
+export interface HarnessOutput {
+  /** Target and /proc/self/fdinfo of the harness's fd 100, or why they could not be read. */
+  leakFd: string;
+  results: HarnessResult[];
+}
+
 /** One probe's outcome as the exec tool reported it. */
 export interface HarnessResult {
   name: string;
@@ -29,6 +36,12 @@ export interface HarnessResult {
 
 async function main(configPath: string): Promise<void> {
   const config = JSON.parse(fs.readFileSync(configPath, "utf8")) as HarnessConfig;
+  let leakFd: string;
+  try {
+    leakFd = `${fs.readlinkSync("/proc/self/fd/100")}\n${fs.readFileSync("/proc/self/fdinfo/100", "utf8")}`;
+  } catch (err) {
+    leakFd = `not open in the harness: ${(err as Error).message}`;
+  }
   const sandbox =
     config.backend === "sandbox" ? createSandboxExecBackend({ workspace: config.workspace }) : undefined;
   const tool = createExecTool({
@@ -45,7 +58,8 @@ async function main(configPath: string): Promise<void> {
     results.push({ name: probe.name, content: out.content, isError: out.isError === true });
   }
   await sandbox?.close();
-  process.stdout.write(`${JSON.stringify(results)}\n`);
+  const output: HarnessOutput = { leakFd, results };
+  process.stdout.write(`${JSON.stringify(output)}\n`);
 }
 
 if (process.argv[2]) await main(process.argv[2]);
