@@ -31,7 +31,7 @@ import { type NetworkOptions, type NetworkPlan, planNetwork } from "./network-pl
 import { pidsCgroupParent } from "./pids-cgroup.js";
 import { probeSandbox, type SandboxProbe } from "./probe.js";
 import { type AllowlistProxy, startAllowlistProxy } from "./proxy.js";
-import { superviseSandbox } from "./sandbox-process.js";
+import { SANDBOX_START_FAILED, superviseSandbox } from "./sandbox-process.js";
 import { buildSeccompFilter } from "./seccomp.js";
 import { ARGS_FD, FIRST_PROTECTED_FD, SECCOMP_FD, Standby, type StandbySpec } from "./standby.js";
 import { AF, hostSeccompArch } from "./syscalls.js";
@@ -206,7 +206,24 @@ export function createSandboxExecBackend(opts: SandboxOptions): SandboxExecBacke
     } catch (err) {
       return refusal(`the network allowlist proxy could not start: ${(err as Error).message}`, started);
     }
-    if (req.signal?.aborted) return abortedResult(started);
+    // A host socket can vanish between the /proc/net/unix listing and bwrap's mounts; bwrap then
+    // fails to bind over it before the command starts (the command did not run). List again and
+    // retry a few times.
+    for (let attempt = 1; ; attempt++) {
+      const res = await runOnce(req, started, cwd);
+      if (attempt >= 5 || !res.vanishedSocket) return res.result;
+    }
+  }
+
+  /** One start of a sandbox for `req`; reports whether bwrap failed on a socket it was to mask. */
+  async function runOnce(
+    req: ExecRequest,
+    started: number,
+    cwd: string,
+  ): Promise<{ result: ExecResult; vanishedSocket?: boolean }> {
+    const done = (result: ExecResult) => ({ result });
+    if (req.signal?.aborted) return done(abortedResult(started));
+    if (!layout || !filter) throw new Error("unreachable: runOnce without a layout");
 
     let standby: Standby;
     try {
@@ -219,7 +236,7 @@ export function createSandboxExecBackend(opts: SandboxOptions): SandboxExecBacke
         throw err;
       }
     } catch (err) {
-      if (err instanceof LayoutRaceError) return refusal(err.message, started);
+      if (err instanceof LayoutRaceError) return done(refusal(err.message, started));
       throw err;
     }
     const keep = () => {
@@ -228,9 +245,10 @@ export function createSandboxExecBackend(opts: SandboxOptions): SandboxExecBacke
     };
     if (req.signal?.aborted) {
       keep();
-      return abortedResult(started);
+      return done(abortedResult(started));
     }
     const proxySocket = network?.bridge.socketPath;
+    const maskedSockets = visibleHostSockets(layout, proxySocket ? [proxySocket] : []);
     let args: Buffer;
     try {
       args = encodeArgs(
@@ -238,7 +256,7 @@ export function createSandboxExecBackend(opts: SandboxOptions): SandboxExecBacke
           mounts: {
             ...layout,
             protectedFds: standby.protectedPaths.map((p, i) => ({ fd: FIRST_PROTECTED_FD + i, path: p })),
-            maskedSockets: visibleHostSockets(layout, proxySocket ? [proxySocket] : []),
+            maskedSockets,
             proxySocket,
           },
           cwd,
@@ -253,10 +271,14 @@ export function createSandboxExecBackend(opts: SandboxOptions): SandboxExecBacke
     }
     standby.start(args, filter);
     setImmediate(refill); // the next call's bwrap starts while this one runs
-    return superviseSandbox(standby.child, req, started, {
+    const result = await superviseSandbox(standby.child, req, started, {
       drainMs: opts.drainMs ?? 100,
       onDone: () => standby.cgroup?.remove(),
     });
+    const vanishedSocket =
+      result.output.startsWith(SANDBOX_START_FAILED) &&
+      maskedSockets.some((p) => result.output.includes(`${p}:`));
+    return { result, vanishedSocket };
   }
 
   // One warm standby; a call takes it if it still fits, else starts a fresh one.

@@ -6,6 +6,9 @@ import type { ChildProcess } from "node:child_process";
 import type { ExecRequest, ExecResult } from "../tools/exec-backend.js";
 import { OutputCapture } from "../tools/output-capture.js";
 
+/** How the output of a call starts when bwrap failed before the command ran. */
+export const SANDBOX_START_FAILED = "ratchet: the sandbox failed to start; the command did not run.";
+
 /** Waits for `child` to finish; rejects only if it failed to start. `onDone` runs exactly once. */
 export function superviseSandbox(
   child: ChildProcess,
@@ -55,7 +58,7 @@ export function superviseSandbox(
         exitCode: e.code,
         signal: e.signal,
         ...flags,
-        output: failed ? `ratchet: the sandbox failed to start; the command did not run.\n${text}` : text,
+        output: failed ? `${SANDBOX_START_FAILED}\n${text}` : text,
         truncated,
         durationMs: Date.now() - started,
       });

@@ -1,6 +1,7 @@
 // The bubblewrap backend end to end: results like the host backend's, process lifetime (nothing
 // outlives a call), environment, fds, limits, the mount layout, and failing closed.
 import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { after, before, describe, it } from "node:test";
@@ -255,6 +256,37 @@ describe("sandbox exec backend", () => {
     assert.equal(res.exitCode, SANDBOX_REFUSED_EXIT);
     assert.match(res.output, /outside the sandbox's workspace/);
     await assert.rejects(run("true", { cwd: path.join(ws, "missing-dir") }));
+  });
+
+  it("runs every command while host sockets come and go (the mask list races bwrap's mounts)", async () => {
+    // Another process binds and unlinks Unix sockets as fast as it can, so some are listed in
+    // /proc/net/unix and gone by the time bwrap binds /dev/null over them.
+    const churnDir = path.join(tmp.dir, "churn");
+    fs.mkdirSync(churnDir);
+    const churner = spawn(
+      "python3",
+      [
+        "-c",
+        `import socket, os, sys
+d = sys.argv[1]
+i = 0
+while True:
+    p = os.path.join(d, "s%d" % (i % 8)); i += 1
+    s = socket.socket(socket.AF_UNIX); s.bind(p); s.listen(1); s.close(); os.unlink(p)`,
+        churnDir,
+      ],
+      { stdio: "ignore" },
+    );
+    try {
+      const failures: string[] = [];
+      for (let i = 0; i < 40; i++) {
+        const res = await run("echo ok");
+        if (res.exitCode !== 0 || res.output !== "ok\n") failures.push(res.output);
+      }
+      assert.deepEqual(failures, []);
+    } finally {
+      churner.kill("SIGKILL");
+    }
   });
 });
 
