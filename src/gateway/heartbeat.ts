@@ -29,7 +29,14 @@ export function fingerprint(checks: HeartbeatCheck[], workspace: string): Finger
     if (c.type === "file") out[checkKey(c)] = fileFingerprint(path.resolve(workspace, c.path));
     else {
       const cwd = path.resolve(workspace, c.cwd ?? ".");
-      const found = globSync(c.pattern, { cwd, onlyFiles: true, dot: false }).sort();
+      // Symlinks are not followed and dependency/VCS folders are skipped: a check must stay cheap.
+      const found = globSync(c.pattern, {
+        cwd,
+        onlyFiles: true,
+        dot: false,
+        followSymbolicLinks: false,
+        ignore: ["**/node_modules/**", "**/.git/**"],
+      }).sort();
       const map: Record<string, string> = {};
       for (const p of found.slice(0, GLOB_LIMIT)) {
         try {

@@ -9,7 +9,7 @@ import { statSync } from "node:fs";
 import path from "node:path";
 import { Cron } from "croner";
 import { describeError, userError } from "../util/errors.js";
-import { checkKey, describeChanges, type Fingerprints, fingerprint } from "./heartbeat.js";
+import { describeChanges, type Fingerprints, fingerprint } from "./heartbeat.js";
 import type { InboxMessage } from "./inbox.js";
 import type { SubmitInput } from "./run-manager.js";
 import type {
@@ -439,14 +439,18 @@ export class Scheduler {
   }
 }
 
-/** Heartbeats need at least one check, each well-formed (the route checks the shapes). */
+/** Heartbeats need at least one check; plain cron jobs take none (the route checks the shapes). */
 function checkJob(kind: CronJob["kind"], checks: HeartbeatCheck[]): void {
   if (kind === "heartbeat" && checks.length === 0)
     throw userError(
       "cron_checks_missing",
       'A heartbeat needs `checks`, e.g. [{"type":"file","path":"TODO.md"}] or [{"type":"glob","pattern":"inbox/*.md"}]; without them use kind "cron".',
     );
-  for (const c of checks) checkKey(c);
+  if (kind === "cron" && checks.length > 0)
+    throw userError(
+      "cron_checks_unused",
+      '`checks` only apply to heartbeats: create the job with "kind": "heartbeat", or leave `checks` out.',
+    );
 }
 
 function skipReason(job: CronJob, missed: number): string {

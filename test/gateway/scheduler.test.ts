@@ -286,6 +286,10 @@ test("bad schedules and time zones are refused with a message saying what to fix
   const { scheduler, store } = s.open();
   assert.throws(() => scheduler.create(job({ kind: "heartbeat" })), /needs `checks`/);
   assert.throws(() => scheduler.create(job({ workspace: "nope" })), /is not a folder/);
+  assert.throws(
+    () => scheduler.create(job({ checks: [{ type: "file", path: "a" }] })),
+    /only apply to heartbeats/,
+  );
   store.close();
 });
 
