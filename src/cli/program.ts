@@ -117,6 +117,7 @@ Exit codes: 0 done, 1 run failed, 2 usage or config error, 3 limit reached, 130 
 
   memoryCommands(program);
   daemonCommands(program);
+  cronCommands(program);
 
   modelOptions(program.command("doctor").description("check configuration and that the model server answers"))
     .option("--json", "print JSON")
@@ -227,4 +228,66 @@ export async function main(argv: string[]): Promise<void> {
     );
     process.exitCode = EXIT.internal;
   }
+}
+
+/** `ratchet cron …`: the daemon's cron jobs and heartbeats, over its API. */
+function cronCommands(program: Command): void {
+  const cron = program.command("cron").description("cron jobs and heartbeats of the running daemon");
+  cron
+    .command("list")
+    .description("jobs with their next slot and last run")
+    .option("--json", "print JSON")
+    .action(async (flags) => {
+      const { cronList } = await import("./cron-command.js");
+      process.exitCode = await cronList(flags);
+    });
+  cron
+    .command("add")
+    .description("add a job; --watch-file/--watch-glob make it a heartbeat (no model call when unchanged)")
+    .argument("<schedule>", 'cron expression, five fields: "0 9 * * 1-5" is 09:00 on weekdays')
+    .argument("<prompt>", "what the agent is asked at each run")
+    .option("--name <name>", "a label (default: the start of the prompt)")
+    .option("--tz <zone>", "IANA time zone, e.g. Europe/Berlin (default: the daemon's)")
+    .option("--catch-up <policy>", "slots missed while the daemon was down: skip, latest (default) or all")
+    .option("-w, --workspace <dir>", "folder the runs work in (default: current folder)")
+    .option("-s, --session <id>", "run in this session (default: one the first run creates)")
+    .addOption(
+      new Option("--watch-file <path>", "heartbeat: run only when this file changed").argParser(collect),
+    )
+    .addOption(
+      new Option("--watch-glob <pattern>", "heartbeat: run only when matching files changed").argParser(
+        collect,
+      ),
+    )
+    .option("--disabled", "add it switched off")
+    .action(async (schedule: string, prompt: string, flags) => {
+      const { cronAdd } = await import("./cron-command.js");
+      process.exitCode = await cronAdd(schedule, prompt, flags);
+    });
+  cron
+    .command("rm")
+    .description("delete a job and its history")
+    .argument("<id>", "job id from `cron list`")
+    .action(async (id: string) => {
+      const { cronRemove } = await import("./cron-command.js");
+      process.exitCode = await cronRemove(id);
+    });
+  cron
+    .command("runs")
+    .description("a job's run history, newest first (what ran, what was caught up or skipped, and why)")
+    .argument("<id>", "job id from `cron list`")
+    .option("--limit <n>", "rows to show (default 20)", positiveInt("--limit"))
+    .option("--json", "print JSON")
+    .action(async (id: string, flags) => {
+      const { cronRuns } = await import("./cron-command.js");
+      process.exitCode = await cronRuns(id, flags);
+    });
+  cron
+    .command("run")
+    .description("run a job now, outside its schedule")
+    .argument("<id>", "job id from `cron list`")
+    .action(async (id: string) => {
+      const { cronRunNow } = await import("./cron-command.js");
+      process.exitCode = await cronRunNow(id);
+    });
 }

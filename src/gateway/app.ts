@@ -8,9 +8,11 @@ import { type AuthLimiter, authenticate } from "./auth.js";
 import { errorResponse, type GatewayEnv, jsonError } from "./http-util.js";
 import type { InboxStore } from "./inbox.js";
 import { approvalRoutes } from "./routes/approvals.js";
+import { cronRoutes } from "./routes/cron.js";
 import { openAiRoutes } from "./routes/openai.js";
 import { sessionRoutes } from "./routes/sessions.js";
 import type { RunManager } from "./run-manager.js";
+import type { Scheduler } from "./scheduler.js";
 
 /** Largest accepted request body. */
 export const MAX_BODY_BYTES = 1024 * 1024;
@@ -24,6 +26,8 @@ export interface AppDeps {
   store: SessionStore;
   inbox: InboxStore;
   approvals: ApprovalStore;
+  /** Cron jobs and heartbeats; without it the /api/cron routes are absent. */
+  scheduler?: Scheduler;
 }
 
 /** The remote address of a request (loopback address in tests via app.request()). */
@@ -65,6 +69,7 @@ export function createApp(d: AppDeps): Hono<GatewayEnv> {
 
   app.route("/api", sessionRoutes(d));
   app.route("/api", approvalRoutes(d.approvals));
+  if (d.scheduler) app.route("/api", cronRoutes(d.scheduler));
   app.route("/v1", openAiRoutes(d));
   return app;
 }

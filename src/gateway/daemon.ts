@@ -16,6 +16,8 @@ import { AuthLimiter } from "./auth.js";
 import { watchConfig } from "./config-watch.js";
 import { InboxStore } from "./inbox.js";
 import { RunManager } from "./run-manager.js";
+import { Scheduler } from "./scheduler.js";
+import { SchedulerStore } from "./scheduler-store.js";
 import { loadOrCreateToken } from "./token.js";
 import type { WsHandler } from "./ws.js";
 
@@ -78,7 +80,15 @@ export async function startDaemon(o: DaemonOptions): Promise<Daemon> {
     ...(o.exec ? { exec: o.exec } : {}),
     log,
   });
-  const app = createApp({ token, version: o.version, limiter, manager, store, inbox, approvals });
+  const cronStore = new SchedulerStore(db);
+  const scheduler = new Scheduler({
+    store: cronStore,
+    submit: (input) => manager.submit(input),
+    lookup: (key) => inbox.byKey(key),
+    defaultWorkspace: o.workspace,
+    log,
+  });
+  const app = createApp({ token, version: o.version, limiter, manager, store, inbox, approvals, scheduler });
   const listener = getRequestListener(app.fetch);
   const server = createServer((req, res) => {
     if (Number(req.headers["content-length"] ?? 0) > MAX_BODY_BYTES) return tooLarge(req, res);
@@ -116,11 +126,13 @@ export async function startDaemon(o: DaemonOptions): Promise<Daemon> {
   const host = o.host.includes(":") && !o.host.startsWith("[") ? `[${o.host}]` : o.host;
   const resumed = manager.recover();
   if (resumed > 0) log(`inbox: re-processing ${resumed} message(s) left from the last run`);
+  scheduler.start(); // after recover(): catch-up slots queue behind the resumed messages
 
   return {
     url: `http://${host}:${port}`,
     manager,
     close: async () => {
+      scheduler.stop();
       await manager.shutdown();
       ws?.close();
       await new Promise<void>((r) => {
@@ -129,6 +141,7 @@ export async function startDaemon(o: DaemonOptions): Promise<Daemon> {
       });
       live.close();
       inbox.close();
+      cronStore.close();
       approvals.close();
       store.close();
     },

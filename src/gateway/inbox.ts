@@ -103,6 +103,12 @@ export class InboxStore {
     return row ? toMessage(row) : undefined;
   }
 
+  /** The message stored under an idempotency key, or undefined. */
+  byKey(key: string): InboxMessage | undefined {
+    const row = this.sql("SELECT * FROM inbox WHERE idempotency = ?").get(key) as Row | undefined;
+    return row ? toMessage(row) : undefined;
+  }
+
   /** Messages still to process (queued or running), in arrival order. */
   open(): InboxMessage[] {
     return (
