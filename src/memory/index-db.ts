@@ -7,14 +7,16 @@ import { createHash } from "node:crypto";
 import { mkdirSync, rmSync } from "node:fs";
 import path from "node:path";
 import Database from "better-sqlite3";
-import { idf } from "./bm25.js";
-import { quoteTerm } from "./fts-query.js";
+import { Postings, ROW_LENGTHS_SCHEMA } from "./postings.js";
 import { firstPersonCount } from "./signals.js";
 import { terms as tokenize } from "./tokenize.js";
 import type { ChunkInput, ChunkRole, SourceInput } from "./types.js";
 
+/** Address space mapped for reads (pages are shared with the OS cache, not copied). */
+const MMAP_BYTES = 1 << 30;
+
 /** Bump when the schema or the tokenizer changes; an index of another version is rebuilt. */
-export const INDEX_VERSION = 3;
+export const INDEX_VERSION = 4;
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS sources (
@@ -33,6 +35,9 @@ CREATE VIRTUAL TABLE IF NOT EXISTS chunk_fts USING fts5(terms, content='', conte
 CREATE VIRTUAL TABLE IF NOT EXISTS source_fts USING fts5(terms, content='', contentless_delete=1, tokenize='unicode61 remove_diacritics 0');
 CREATE VIRTUAL TABLE IF NOT EXISTS chunk_vocab USING fts5vocab(chunk_fts, row);
 CREATE VIRTUAL TABLE IF NOT EXISTS source_vocab USING fts5vocab(source_fts, row);
+CREATE VIRTUAL TABLE IF NOT EXISTS chunk_inst USING fts5vocab(chunk_fts, instance);
+CREATE VIRTUAL TABLE IF NOT EXISTS source_inst USING fts5vocab(source_fts, instance);
+${ROW_LENGTHS_SCHEMA}
 CREATE INDEX IF NOT EXISTS chunks_hash ON chunks(hash);
 CREATE TABLE IF NOT EXISTS totals (level TEXT PRIMARY KEY, count INTEGER NOT NULL, length INTEGER NOT NULL) WITHOUT ROWID;
 INSERT OR IGNORE INTO totals VALUES ('chunk', 0, 0), ('source', 0, 0);
@@ -123,13 +128,14 @@ export class IndexDb {
   private stats?: { version: number; chunks: LevelStats; sources: LevelStats };
   /** Document frequencies looked up since the index last changed (fts5vocab walks postings to count). */
   private dfCache = new Map<string, number>();
-  private ftsRows = new Map<string, number>();
+  private postings: Postings;
 
   /** Opens (creating if needed) and checks the index; throws IndexUnusableError when it cannot be used. */
   constructor(readonly file: string) {
     if (file !== ":memory:") mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
     try {
       this.db = new Database(file);
+      this.postings = new Postings(this.db);
     } catch (err) {
       throw new IndexUnusableError(`cannot open ${file}`, { cause: err });
     }
@@ -137,6 +143,8 @@ export class IndexDb {
       this.db.pragma("busy_timeout = 10000");
       if (file !== ":memory:") this.db.pragma("journal_mode = WAL");
       this.db.pragma("synchronous = NORMAL");
+      // Ranking reads posting lists and row metadata at random: mapped pages skip a read() call each.
+      if (file !== ":memory:") this.db.pragma(`mmap_size = ${MMAP_BYTES}`);
       const version = this.db.pragma("user_version", { simple: true }) as number;
       const empty = this.db.prepare("SELECT count(*) AS n FROM sqlite_master").get() as { n: number };
       if (version !== INDEX_VERSION && empty.n > 0)
@@ -186,6 +194,7 @@ export class IndexDb {
           "INSERT INTO chunks (source_id, ord, ref, role, ts, line_start, line_end, length, text, terms, hash, self) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         );
         const insertFts = this.db.prepare("INSERT INTO chunk_fts (rowid, terms) VALUES (?, ?)");
+        const lengths: [number, number][] = [];
         src.chunks.forEach((c: ChunkInput, ord) => {
           const t = chunkTerms[ord].join(" ");
           const r = insert.run(
@@ -203,7 +212,10 @@ export class IndexDb {
             selfCounts[ord],
           );
           insertFts.run(r.lastInsertRowid, t);
+          lengths.push([Number(r.lastInsertRowid), chunkTerms[ord].length]);
         });
+        this.postings.record("chunk", lengths);
+        this.postings.record("source", [[sourceId, all.length]]);
         const chunkLength = chunkTerms.reduce((n, t) => n + t.length, 0);
         this.addTotals(1, all.length, src.chunks.length, chunkLength);
       })
@@ -241,32 +253,6 @@ export class IndexDb {
       .immediate();
   }
 
-  /**
-   * The row count FTS5 uses for BM25: the first varint of its "averages" record (row 1 of the
-   * table's %_data). In a contentless table deletes never decrement it, so it can exceed the rows.
-   */
-  private ftsRowCount(table: "chunk_fts" | "source_fts"): number {
-    this.levelStats(); // clears the cache when the index changed
-    const cached = this.ftsRows.get(table);
-    if (cached !== undefined) return cached;
-    const block = this.db.prepare(`SELECT block FROM ${table}_data WHERE id = 1`).pluck().get() as
-      | Buffer
-      | undefined;
-    let n = 0;
-    if (block) {
-      for (let i = 0; i < Math.min(block.length, 9); i++) {
-        if (i === 8) {
-          n = n * 256 + block[i];
-          break;
-        }
-        n = n * 128 + (block[i] & 0x7f);
-        if ((block[i] & 0x80) === 0) break;
-      }
-    }
-    this.ftsRows.set(table, n);
-    return n;
-  }
-
   private addTotals(sources: number, sourceLength: number, chunks: number, chunkLength: number): void {
     const up = this.db.prepare("UPDATE totals SET count = count + ?, length = length + ? WHERE level = ?");
     up.run(sources, sourceLength, "source");
@@ -286,7 +272,7 @@ export class IndexDb {
         .prepare("SELECT count AS n, length AS l FROM totals WHERE level = 'source'")
         .get() as Agg;
       this.dfCache.clear();
-      this.ftsRows.clear();
+      this.postings.invalidate();
       this.stats = {
         version,
         chunks: { count: c.n, avgLength: c.n ? c.l / c.n : 0 },
@@ -317,24 +303,13 @@ export class IndexDb {
 
   /**
    * The BM25 contribution of one term to every chunk (or source) that contains it, keyed by row id;
-   * at most `cap` rows, the best for this term. FTS5 computes the term-frequency part; its IDF
-   * (which is zero for a term in half the rows — every term of a two-note memory) is swapped for
-   * idf() of bm25.ts, which stays positive. A query's score is the weighted sum of its terms'.
+   * at most `cap` rows, the best for this term (postings.ts). The IDF is idf() of bm25.ts, which
+   * stays positive where FTS5's is zero (a term in half the rows — every term of a two-note memory).
+   * A query's score is the weighted sum of its terms'.
    */
   termScores(level: "chunk" | "source", term: string, cap: number): Map<number, number> {
-    const table = level === "chunk" ? "chunk_fts" : "source_fts";
-    const rows = this.db
-      .prepare(`SELECT rowid AS id, rank FROM ${table} WHERE ${table} MATCH ? ORDER BY rank LIMIT ?`)
-      .raw()
-      .all(quoteTerm(term), cap) as [number, number][];
-    if (rows.length === 0) return new Map();
-    const count = level === "chunk" ? this.levelStats().chunks.count : this.levelStats().sources.count;
-    const n = this.docFreq(level, [term]).get(term) ?? rows.length;
-    // FTS5 computed its IDF from its own row count, which deletes never decrease.
-    const ftsRows = Math.max(this.ftsRowCount(table), n);
-    const ftsIdf = Math.max(1e-6, Math.log((ftsRows - n + 0.5) / (n + 0.5)));
-    const scale = idf(n, count) / ftsIdf;
-    return new Map(rows.map(([id, r]) => [id, -r * scale]));
+    const stats = this.levelStats();
+    return this.postings.scores(level, term, cap, level === "chunk" ? stats.chunks : stats.sources);
   }
 
   /** Chunk ids of sources, in source order; at most `perSource` from each. */
