@@ -98,11 +98,9 @@ export class Postings {
       .raw()
       .all(level) as [number, Buffer][];
     const out = new Uint32Array(((blocks.at(-1)?.[0] ?? -1) + 1) * LENGTHS_PER_BLOCK);
+    // Copied first: a Buffer may sit at an offset a Uint32Array view cannot start at.
     for (const [block, data] of blocks)
-      out.set(
-        new Uint32Array(data.buffer, data.byteOffset, data.length / 4),
-        block * LENGTHS_PER_BLOCK,
-      );
+      out.set(new Uint32Array(new Uint8Array(data).buffer), block * LENGTHS_PER_BLOCK);
     this.lengths.set(level, out);
     return out;
   }
