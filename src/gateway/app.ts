@@ -11,6 +11,7 @@ import { approvalRoutes } from "./routes/approvals.js";
 import { openAiRoutes } from "./routes/openai.js";
 import { sessionRoutes } from "./routes/sessions.js";
 import type { RunManager } from "./run-manager.js";
+import { webUiRoutes } from "./web-ui.js";
 
 /** Largest accepted request body. */
 export const MAX_BODY_BYTES = 1024 * 1024;
@@ -38,6 +39,7 @@ export function createApp(d: AppDeps): Hono<GatewayEnv> {
   app.notFound((c) => jsonError(404, `no route for ${c.req.method} ${c.req.path}`).getResponse());
 
   app.get("/api/health", (c) => c.json({ ok: true, version: d.version }));
+  webUiRoutes(app); // static page and assets, no data: before auth
 
   app.use("*", async (c, next) => {
     const verdict = authenticate(
