@@ -10,7 +10,7 @@ import type { GatewayEnv } from "./http-util.js";
 const JS = "text/javascript; charset=utf-8";
 
 /** Served paths → file name and content type. Nothing outside this list is ever read. */
-const ASSETS: Record<string, { file: string; type: string }> = {
+export const ASSETS: Record<string, { file: string; type: string }> = {
   "/": { file: "index.html", type: "text/html; charset=utf-8" },
   "/ui/style.css": { file: "style.css", type: "text/css; charset=utf-8" },
   ...Object.fromEntries(

@@ -82,14 +82,9 @@ test("the page is served without auth under a strict CSP; the API still wants th
   assert.notEqual((await fetch(`${d.url}/ui/nope.js`)).status, 200);
 });
 
-/** Text of the first element matching `selector` once it contains `text`. */
-async function waitText(page: Page, selector: string, text: string | RegExp): Promise<string> {
-  const loc = page.locator(selector).filter({ hasText: text }).first();
-  await loc.waitFor({ state: "visible", timeout: WAIT });
-  return (await loc.textContent()) ?? "";
-}
-
-test("in Chromium: log in, chat with live tool events, approve, see the reply and the session", async () => {
+/** Debian's Chromium, launched once; its absence fails the test with the fix. */
+async function launch(): Promise<Browser> {
+  if (browser) return browser;
   if (!existsSync(CHROMIUM))
     throw new Error(
       `no Chromium at ${CHROMIUM}: run \`apt-get install chromium\` (.ci/run does) or set RATCHET_CHROMIUM`,
@@ -99,7 +94,25 @@ test("in Chromium: log in, chat with live tool events, approve, see the reply an
     headless: true,
     args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"],
   });
-  const page = await browser.newPage();
+  return browser;
+}
+
+/** Logs the page in with the daemon's token. */
+async function logIn(page: Page): Promise<void> {
+  await page.locator("#token").fill(d.token);
+  await page.locator("#login-form button[type=submit]").click();
+  await page.locator("#shell").waitFor({ state: "visible", timeout: WAIT });
+}
+
+/** Text of the first element matching `selector` once it contains `text`. */
+async function waitText(page: Page, selector: string, text: string | RegExp): Promise<string> {
+  const loc = page.locator(selector).filter({ hasText: text }).first();
+  await loc.waitFor({ state: "visible", timeout: WAIT });
+  return (await loc.textContent()) ?? "";
+}
+
+test("in Chromium: log in, chat with live tool events, approve, see the reply and the session", async () => {
+  const page = await (await launch()).newPage();
   const problems: string[] = [];
   page.on("pageerror", (err) => problems.push(`page error: ${err.message}`));
   // Console errors (CSP refusals too) are bugs; failed loads are judged by URL below.
@@ -120,9 +133,7 @@ test("in Chromium: log in, chat with live tool events, approve, see the reply an
   await waitText(page, "#login-error", "not accepted");
   assert.equal(await page.locator("#shell").isVisible(), false);
 
-  await page.locator("#token").fill(d.token);
-  await page.locator("#login-form button[type=submit]").click();
-  await page.locator("#shell").waitFor({ state: "visible", timeout: WAIT });
+  await logIn(page);
   assert.equal(await page.evaluate("sessionStorage.getItem('ratchet.token')"), d.token);
   assert.equal(await page.evaluate("localStorage.length"), 0);
   assert.doesNotMatch(page.url(), new RegExp(d.token));
@@ -182,4 +193,69 @@ test("in Chromium: log in, chat with live tool events, approve, see the reply an
   await page.locator("#login").waitFor({ state: "visible", timeout: WAIT });
   assert.equal(await page.evaluate("sessionStorage.getItem('ratchet.token')"), null);
   assert.deepEqual(problems, []);
+});
+
+test("in Chromium: the cron view follows the scheduler's API (answered here by the test)", async () => {
+  const page = await (await launch()).newPage();
+  const seen: string[] = [];
+  const job = {
+    id: "j1",
+    name: "nightly <b>report</b>",
+    kind: "cron",
+    schedule: "0 3 * * *",
+    timezone: "Europe/Berlin",
+    prompt: "Summarise the day",
+    catchUp: false,
+    enabled: true,
+    sessionId: null,
+    nextRunAt: Date.UTC(2030, 0, 1, 2),
+    lastRun: { outcome: "ok", startedAt: Date.UTC(2029, 11, 31, 2) },
+  };
+  await page.route("**/api/cron**", async (route) => {
+    const req = route.request();
+    const p = new URL(req.url()).pathname;
+    seen.push(
+      `${req.method()} ${p} ${req.headers().authorization === `Bearer ${d.token}` ? "auth" : "NO AUTH"}`,
+    );
+    if (req.method() === "PATCH") {
+      const body = JSON.parse(req.postData() ?? "{}") as { enabled: boolean };
+      job.enabled = body.enabled;
+      return route.fulfill({ json: { job } });
+    }
+    if (p === "/api/cron/j1/runs")
+      return route.fulfill({
+        json: {
+          runs: [
+            {
+              id: "r1",
+              jobId: "j1",
+              scheduledFor: Date.UTC(2029, 11, 31, 2),
+              startedAt: Date.UTC(2029, 11, 31, 2, 0, 1),
+              outcome: "failed",
+              messageId: "m1",
+              detail: "model <i>unreachable</i>",
+            },
+          ],
+        },
+      });
+    return route.fulfill({ json: { jobs: [job] } });
+  });
+  await page.goto(`${d.url}/`);
+  await logIn(page);
+  await page.locator('nav button[data-view="cron"]').click();
+  const row = page.locator('tr[data-job="j1"]');
+  await row.waitFor({ timeout: WAIT });
+  const text = (await row.textContent()) ?? "";
+  assert.match(text, /nightly <b>report<\/b>/, "names are text");
+  assert.match(text, /0 3 \* \* \* \(Europe\/Berlin\)/);
+  assert.match(text, /ok ·/);
+  const box = row.locator("input[type=checkbox]");
+  assert.equal(await box.isChecked(), true);
+  await box.click();
+  await row.locator("input[type=checkbox]:not(:checked):not([disabled])").waitFor({ timeout: WAIT });
+  assert.equal(job.enabled, false);
+  await row.locator("button").click();
+  await waitText(page, "#cron-runs", "model <i>unreachable</i>");
+  assert.deepEqual(seen, ["GET /api/cron auth", "PATCH /api/cron/j1 auth", "GET /api/cron/j1/runs auth"]);
+  await page.close();
 });
