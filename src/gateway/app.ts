@@ -1,4 +1,4 @@
-// The daemon's HTTP application: health (no auth), then auth on everything else, a body limit,
+// The daemon's HTTP application: health, web page (no auth), then auth on everything else, a body limit,
 // the route modules, and JSON errors for every failure. Channels add their routes as modules here.
 import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";

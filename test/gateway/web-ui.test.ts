@@ -27,6 +27,9 @@ const script: ScriptFn = (req) => {
   const msgs = (req.json?.messages ?? []) as { role: string; content?: unknown }[];
   const last = msgs.at(-1);
   const usage = { input: 120, output: 30 };
+  const firstUser = msgs.find((m) => m.role === "user")?.content;
+  if (typeof firstUser === "string" && firstUser.startsWith("slow"))
+    return { text: "word ".repeat(200), chunkSize: 5, delayMs: 100, usage };
   if (last?.role === "tool") {
     const out = typeof last.content === "string" ? last.content : "";
     if (out.includes("held for approval")) return { text: "The command waits for your approval.", usage };
@@ -257,5 +260,18 @@ test("in Chromium: the cron view follows the scheduler's API (answered here by t
   await row.locator("button").click();
   await waitText(page, "#cron-runs", "model <i>unreachable</i>");
   assert.deepEqual(seen, ["GET /api/cron auth", "PATCH /api/cron/j1 auth", "GET /api/cron/j1/runs auth"]);
+  await page.close();
+});
+
+test("in Chromium: a streaming run can be cancelled from the chat view", async () => {
+  const page = await (await launch()).newPage();
+  await page.goto(`${d.url}/`);
+  await logIn(page);
+  await page.locator("#message").fill("slow story");
+  await page.locator("#send").click();
+  await page.locator("#transcript .msg.assistant.streaming").waitFor({ timeout: WAIT });
+  await page.locator("#cancel:not([disabled])").click({ timeout: WAIT });
+  await waitText(page, '#chat-status[data-status="failed"]', "cancelled");
+  assert.equal(await page.locator("#cancel").isDisabled(), true);
   await page.close();
 });
