@@ -149,7 +149,8 @@ test("in Chromium: log in, chat with live tool events, approve, see the reply an
   assert.equal(await page.locator("#pwned").count(), 0, "and never becomes an element");
   await waitText(page, "#transcript .tool .tool-name", "exec");
   await waitText(page, "#transcript .tool .args", COMMAND);
-  await waitText(page, "#transcript .tool .result", "held for approval");
+  await waitText(page, "#transcript .tool.held .result", "held for approval");
+  await waitText(page, "#transcript .tool.held .tool-state", "held for approval");
   await waitText(page, "#transcript .msg.assistant", "waits for your approval");
   await page.locator('#chat-status[data-status="done"]').waitFor({ timeout: WAIT });
   const sessionId = await page.locator("#session-pick").inputValue();

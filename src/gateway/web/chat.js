@@ -148,9 +148,12 @@ function toolBlock(id, name) {
       args.textContent = this.rawArgs;
     },
     setResult(text, isError) {
+      // Policy's held calls come back as errors; say what they are (see the Approvals view).
+      const held = Boolean(isError) && typeof text === "string" && text.includes("held for approval");
       result.textContent = text;
-      stateLabel.textContent = isError ? "error" : "done";
-      node.classList.toggle("failed", Boolean(isError));
+      stateLabel.textContent = held ? "held for approval" : isError ? "error" : "done";
+      node.classList.toggle("held", held);
+      node.classList.toggle("failed", Boolean(isError) && !held);
     },
   };
 }
