@@ -1,4 +1,4 @@
-// The daemon's HTTP application: health (no auth), then auth on everything else, a body limit,
+// The daemon's HTTP application: health, web page (no auth), then auth on everything else, a body limit,
 // the route modules, and JSON errors for every failure. Channels add their routes as modules here.
 import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
@@ -13,6 +13,7 @@ import { openAiRoutes } from "./routes/openai.js";
 import { sessionRoutes } from "./routes/sessions.js";
 import type { RunManager } from "./run-manager.js";
 import type { Scheduler } from "./scheduler.js";
+import { webUiRoutes } from "./web-ui.js";
 
 /** Largest accepted request body. */
 export const MAX_BODY_BYTES = 1024 * 1024;
@@ -42,6 +43,7 @@ export function createApp(d: AppDeps): Hono<GatewayEnv> {
   app.notFound((c) => jsonError(404, `no route for ${c.req.method} ${c.req.path}`).getResponse());
 
   app.get("/api/health", (c) => c.json({ ok: true, version: d.version }));
+  webUiRoutes(app); // static page and assets, no data: before auth
 
   app.use("*", async (c, next) => {
     const verdict = authenticate(
