@@ -9,6 +9,7 @@ import path from "node:path";
 import Database from "better-sqlite3";
 import { Postings, ROW_LENGTHS_SCHEMA } from "./postings.js";
 import { firstPersonCount } from "./signals.js";
+import { lookupTermDf, TERM_DF_SCHEMA, updateTermDf } from "./term-df.js";
 import { terms as tokenize } from "./tokenize.js";
 import type { ChunkInput, ChunkRole, SourceInput } from "./types.js";
 
@@ -16,7 +17,7 @@ import type { ChunkInput, ChunkRole, SourceInput } from "./types.js";
 const MMAP_BYTES = 1 << 30;
 
 /** Bump when the schema or the tokenizer changes; an index of another version is rebuilt. */
-export const INDEX_VERSION = 4;
+export const INDEX_VERSION = 5;
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS sources (
@@ -33,11 +34,10 @@ CREATE INDEX IF NOT EXISTS chunks_ts ON chunks(ts);
 CREATE INDEX IF NOT EXISTS sources_ts ON sources(ts);
 CREATE VIRTUAL TABLE IF NOT EXISTS chunk_fts USING fts5(terms, content='', contentless_delete=1, tokenize='unicode61 remove_diacritics 0');
 CREATE VIRTUAL TABLE IF NOT EXISTS source_fts USING fts5(terms, content='', contentless_delete=1, tokenize='unicode61 remove_diacritics 0');
-CREATE VIRTUAL TABLE IF NOT EXISTS chunk_vocab USING fts5vocab(chunk_fts, row);
-CREATE VIRTUAL TABLE IF NOT EXISTS source_vocab USING fts5vocab(source_fts, row);
 CREATE VIRTUAL TABLE IF NOT EXISTS chunk_inst USING fts5vocab(chunk_fts, instance);
 CREATE VIRTUAL TABLE IF NOT EXISTS source_inst USING fts5vocab(source_fts, instance);
 ${ROW_LENGTHS_SCHEMA}
+${TERM_DF_SCHEMA}
 CREATE INDEX IF NOT EXISTS chunks_hash ON chunks(hash);
 CREATE TABLE IF NOT EXISTS totals (level TEXT PRIMARY KEY, count INTEGER NOT NULL, length INTEGER NOT NULL) WITHOUT ROWID;
 INSERT OR IGNORE INTO totals VALUES ('chunk', 0, 0), ('source', 0, 0);
@@ -126,8 +126,6 @@ export function removeIndexFile(file: string): void {
 export class IndexDb {
   readonly db: Database.Database;
   private stats?: { version: number; chunks: LevelStats; sources: LevelStats };
-  /** Document frequencies looked up since the index last changed (fts5vocab walks postings to count). */
-  private dfCache = new Map<string, number>();
   private postings: Postings;
 
   /** Opens (creating if needed) and checks the index; throws IndexUnusableError when it cannot be used. */
@@ -216,6 +214,7 @@ export class IndexDb {
         });
         this.postings.record("chunk", lengths);
         this.postings.record("source", [[sourceId, all.length]]);
+        updateTermDf(this.db, chunkTerms, 1);
         const chunkLength = chunkTerms.reduce((n, t) => n + t.length, 0);
         this.addTotals(1, all.length, src.chunks.length, chunkLength);
       })
@@ -241,6 +240,15 @@ export class IndexDb {
           .all(row.id) as number[];
         const delFts = this.db.prepare("DELETE FROM chunk_fts WHERE rowid = ?");
         for (const id of ids) delFts.run(id);
+        const terms = this.db
+          .prepare("SELECT terms FROM chunks WHERE source_id = ?")
+          .pluck()
+          .all(row.id) as string[];
+        updateTermDf(
+          this.db,
+          terms.map((t) => t.split(" ").filter(Boolean)),
+          -1,
+        );
         const gone = this.db
           .prepare("SELECT count(*) AS n, total(length) AS l FROM chunks WHERE source_id = ?")
           .get(row.id) as Agg;
@@ -271,7 +279,6 @@ export class IndexDb {
       const s = this.db
         .prepare("SELECT count AS n, length AS l FROM totals WHERE level = 'source'")
         .get() as Agg;
-      this.dfCache.clear();
       this.postings.invalidate();
       this.stats = {
         version,
@@ -284,21 +291,7 @@ export class IndexDb {
 
   /** Number of chunks (level "chunk") or sources (level "source") containing each term. */
   docFreq(level: "chunk" | "source", terms: readonly string[]): Map<string, number> {
-    this.levelStats(); // clears the cache when the index changed
-    const table = level === "chunk" ? "chunk_vocab" : "source_vocab";
-    const stmt = this.db.prepare(`SELECT doc FROM ${table} WHERE term = ?`).pluck();
-    return new Map(
-      terms.map((t) => {
-        const key = `${level}\u0000${t}`;
-        let n = this.dfCache.get(key);
-        if (n === undefined) {
-          n = (stmt.get(t) as number | undefined) ?? 0;
-          if (this.dfCache.size > 50_000) this.dfCache.clear();
-          this.dfCache.set(key, n);
-        }
-        return [t, n];
-      }),
-    );
+    return lookupTermDf(this.db, level, terms);
   }
 
   /**

@@ -4,6 +4,7 @@ import assert from "node:assert/strict";
 import { mkdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { test } from "node:test";
+import { IndexDb } from "../../src/memory/index-db.js";
 import { Memory } from "../../src/memory/memory.js";
 import { freshMemory, NOW } from "./helpers.js";
 
@@ -89,4 +90,46 @@ test("reindex rebuilds from scratch with the same results", async () => {
   assert.equal(r.indexed, 2);
   assert.deepEqual(await memory.search("deploys thursdays"), before);
   memory.close();
+});
+
+test("kept document frequencies and row lengths match what FTS5 holds, through replaces and deletes", () => {
+  const db = new IndexDb(":memory:");
+  const src = (key: string, texts: string[]) => ({
+    key,
+    kind: "session" as const,
+    label: key,
+    fingerprint: texts.join("|"),
+    chunks: texts.map((text, i) => ({ ref: `t${i}`, role: "user" as const, text })),
+  });
+  db.putSource(src("a", ["the red fox jumps", "a red red kite", "blue whales sing"]));
+  db.putSource(src("b", ["red kites and foxes with long tails waving slowly", "quiet blue evenings"]));
+  db.putSource(src("a", ["the red fox naps"])); // replaced: its old chunks must stop counting
+  db.putSource(src("c", ["whales again"]));
+  db.deleteSource("c");
+  db.db.exec(
+    "CREATE VIRTUAL TABLE temp.cv USING fts5vocab(main, chunk_fts, row); CREATE VIRTUAL TABLE temp.sv USING fts5vocab(main, source_fts, row)",
+  );
+  const truth = (table: string) =>
+    new Map(db.db.prepare(`SELECT term, doc FROM ${table}`).raw().all() as [string, number][]);
+  for (const [level, table] of [
+    ["chunk", "temp.cv"],
+    ["source", "temp.sv"],
+  ] as const) {
+    const want = truth(table);
+    const got = db.docFreq(level, [...want.keys(), "whale", "nowhere"]);
+    assert.deepEqual(
+      [...got].filter(([, n]) => n > 0),
+      [...want],
+      level,
+    );
+  }
+  // BM25 from postings uses each row's own length: the shorter chunk wins for an equal count.
+  const scores = db.termScores("chunk", "red", 10);
+  const rows = db.db.prepare("SELECT id, length FROM chunks").raw().all() as [number, number][];
+  assert.equal(scores.size, 2);
+  const [short, long] = [...scores.keys()].sort(
+    (x, y) => rows.find((r) => r[0] === x)![1] - rows.find((r) => r[0] === y)![1],
+  );
+  assert.ok(scores.get(short)! > scores.get(long)!);
+  db.close();
 });
