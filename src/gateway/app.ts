@@ -70,7 +70,7 @@ export function createApp(d: AppDeps): Hono<GatewayEnv> {
   );
 
   app.route("/api", sessionRoutes(d));
-  app.route("/api", approvalRoutes(d.approvals));
+  app.route("/api", approvalRoutes({ approvals: d.approvals, manager: d.manager }));
   if (d.scheduler) app.route("/api", cronRoutes(d.scheduler));
   app.route("/v1", openAiRoutes(d));
   return app;

@@ -163,7 +163,7 @@ test("cancel aborts the running run; the message is marked failed: cancelled", a
   assert.equal(again.json.cancelled, false);
 });
 
-test("approvals: a held call is listed, approved through the API, and runs on the next send", async () => {
+test("approvals: a held call is listed, approved through the API, and the session resumes with it", async () => {
   const held = await api(d, "POST", "/api/sessions/messages", { text: "hold echo approved-run" });
   await waitMessage(d, held.json.messageId as string);
   const list = await api(d, "GET", "/api/approvals");
@@ -174,11 +174,11 @@ test("approvals: a held call is listed, approved through the API, and runs on th
   assert.equal(ok.status, 200);
   const missing = await api(d, "POST", "/api/approvals/ffffffffffff/approve");
   assert.equal(missing.status, 404);
+  // Answering queued a message in the held call's session; the agent made the call again.
   const sessionId = held.json.sessionId as string;
-  const rerun = await api(d, "POST", `/api/sessions/${sessionId}/messages`, {
-    text: "hold echo approved-run",
-  });
-  await waitMessage(d, rerun.json.messageId as string);
+  const resumed = ok.json.resumed as { messageId: string; sessionId: string };
+  assert.equal(resumed.sessionId, sessionId);
+  assert.equal((await waitMessage(d, resumed.messageId)).status, "done");
   const entries = (await api(d, "GET", `/api/sessions/${sessionId}`)).json.entries as {
     kind: string;
     data: { role?: string; content?: unknown; isError?: boolean };
@@ -188,6 +188,9 @@ test("approvals: a held call is listed, approved through the API, and runs on th
   assert.match(String(results[0].data.content), /held for approval/);
   assert.match(String(results[1].data.content), /approved-run/);
   assert.equal(results[1].data.isError, false);
+  // The approval was single use: it is gone from the list.
+  const after = (await api(d, "GET", "/api/approvals")).json.approvals as { id: string }[];
+  assert.ok(!after.some((p) => p.id === mine.id));
 });
 
 test("bad input is answered with JSON errors, never a crash", async () => {

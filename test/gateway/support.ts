@@ -164,7 +164,8 @@ interface WireMessage {
 /**
  * A model that reacts to the conversation: "ledger <name>" asks it to run exec appending the
  * idempotency key to <name> unless present; "slow <ms> <text>" replies slowly; "nap <s>" runs `sleep <s>`; "hold <cmd>" runs a
- * network command (held for approval); anything else is echoed. After a tool result it answers
+ * network command (held for approval); "[approval] The owner approved the held `exec` call {…}" makes
+ * that call again, as the resume message asks; anything else is echoed. After a tool result it answers
  * "done: <user text>", re-issuing the call when the result says the call was interrupted.
  */
 export function reactiveModel(): ScriptFn {
@@ -186,6 +187,8 @@ export function reactiveModel(): ScriptFn {
     if (text.startsWith("ledger ")) return toolCall();
     const nap = /^nap (\d+(?:\.\d+)?)$/.exec(text);
     if (nap) return { toolCalls: [{ name: "exec", arguments: { command: `sleep ${nap[1]}` } }] };
+    const approved = /^\[approval\] The owner approved the held `exec` call (\{.*\})\. /.exec(text);
+    if (approved) return { toolCalls: [{ name: "exec", arguments: JSON.parse(approved[1]) }] };
     if (text.startsWith("hold "))
       return { toolCalls: [{ name: "exec", arguments: { command: text.slice(5) } }] };
     const slow = /^slow (\d+) /.exec(text);

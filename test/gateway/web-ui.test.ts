@@ -1,6 +1,6 @@
 // The web UI end to end: a real daemon child, a scripted model, and Debian's headless Chromium
 // driven by playwright-core. Logs in (a wrong token first), sends a message, sees the streamed
-// text and the held exec call, approves it, asks again and sees the call run and the final reply,
+// text and the held exec call, approves it, and sees the resumed session run the call and reply,
 // then finds the session with its token counts. Also checks the page's headers and that the API
 // still wants the token.
 import assert from "node:assert/strict";
@@ -166,10 +166,8 @@ test("in Chromium: log in, chat with live tool events, approve, see the reply an
   await waitText(page, "#approval-note", "Approved");
   await waitText(page, "#approval-list", "Nothing is waiting");
 
-  // Ask again on the open (already streaming) session: the call runs, the reply streams in live.
+  // The approval resumed the session: the agent makes the call again, live in the open chat.
   await page.locator('nav button[data-view="chat"]').click();
-  await page.locator("#message").fill("try again");
-  await page.locator("#send").click();
   await waitText(page, '#transcript [data-source="live"] .tool .result', "web-probe-ok");
   await waitText(page, '#transcript [data-source="live"] .msg.assistant', "All done: web-probe-ok");
   await page.locator('#chat-status[data-status="done"]').waitFor({ timeout: WAIT });
@@ -185,7 +183,7 @@ test("in Chromium: log in, chat with live tool events, approve, see the reply an
 
   // Opening it shows the stored transcript (user, tool and agent entries).
   await row.locator("button").click();
-  await waitText(page, "#transcript .msg.user", "try again");
+  await waitText(page, "#transcript .msg.user", "[approval] The owner approved");
   await waitText(page, "#transcript .tool .result", "held for approval");
 
   // Cron: the scheduler may not be on this daemon; the view says so instead of breaking.

@@ -68,11 +68,9 @@ export async function refreshApprovals() {
 async function decide(a, verdict) {
   const note = $("approval-note");
   try {
-    await api("POST", `/api/approvals/${encodeURIComponent(a.id)}/${verdict}`);
-    note.textContent =
-      verdict === "approve"
-        ? `Approved the ${a.tool} call. The next run that makes it goes ahead: ask the agent again.`
-        : `Denied the ${a.tool} call.`;
+    const res = await api("POST", `/api/approvals/${encodeURIComponent(a.id)}/${verdict}`);
+    const how = res?.resumed ? " The agent was told and continues in its session." : "";
+    note.textContent = `${verdict === "approve" ? "Approved" : "Denied"} the ${a.tool} call.${how}`;
   } catch (err) {
     note.textContent = `Could not ${verdict}: ${err.message}`;
   }
