@@ -54,7 +54,8 @@ export function words(text: string): string[] {
   for (const m of folded.matchAll(WORD)) {
     let w = m[0].replace(/['’]s$/, "").replace(/['’]/g, "");
     if (w.length > MAX_TERM) w = w.slice(0, MAX_TERM);
-    out.push(ABBREVIATIONS[w] ?? w);
+    // Own keys only: "constructor" must not read Object.prototype.constructor.
+    out.push(Object.hasOwn(ABBREVIATIONS, w) ? ABBREVIATIONS[w] : w);
   }
   return out;
 }

@@ -5,6 +5,7 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { test } from "node:test";
 import { orQuery, quoteTerm } from "../../src/memory/fts-query.js";
+import { terms } from "../../src/memory/tokenize.js";
 import { freshMemory } from "./helpers.js";
 
 const NASTY = [
@@ -77,4 +78,17 @@ test("quoting doubles embedded quotes", () => {
   assert.equal(quoteTerm('a"b'), '"a""b"');
   assert.equal(orQuery(["a", "b"]), '"a" OR "b"');
   assert.equal(orQuery([]), undefined);
+});
+
+test("words that name Object.prototype members are plain words, in text and in queries", async () => {
+  const words = "constructor toString valueOf hasOwnProperty __proto__ isPrototypeOf";
+  assert.ok(terms(words).every((t) => typeof t === "string"));
+  assert.ok(terms(words).includes("constructor"));
+  const { workspace, memory } = freshMemory();
+  writeFileSync(
+    path.join(workspace, "MEMORY.md"),
+    `# Memory\n\n- The constructor of the shed called; ${words}.\n`,
+  );
+  const hits = await memory.search("who is the constructor");
+  assert.equal(hits[0]?.source, "MEMORY.md");
 });
