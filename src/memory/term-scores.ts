@@ -91,7 +91,16 @@ export function total(scores: TermScores): Map<number, number> {
 
 /** The `n` best entries, best first. */
 export function best(m: ReadonlyMap<number, number>, n: number): [number, number][] {
-  return [...m].sort((a, b) => b[1] - a[1]).slice(0, n);
+  if (n <= 0) return [];
+  let entries = [...m];
+  if (entries.length > n * 2) {
+    // Only entries at or above the n-th best value can make it: find it with a native numeric sort
+    // and sort just those (stable, so ties keep insertion order as a full sort would).
+    const values = Float64Array.from(m.values()).sort();
+    const nth = values[values.length - n];
+    entries = entries.filter((e) => e[1] >= nth);
+  }
+  return entries.sort((a, b) => b[1] - a[1]).slice(0, n);
 }
 
 /** The largest value (a tiny positive number for an empty map, so it can divide). */

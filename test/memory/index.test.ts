@@ -6,6 +6,7 @@ import path from "node:path";
 import { test } from "node:test";
 import { IndexDb } from "../../src/memory/index-db.js";
 import { Memory } from "../../src/memory/memory.js";
+import { best } from "../../src/memory/term-scores.js";
 import { freshMemory, NOW } from "./helpers.js";
 
 function seed(workspace: string) {
@@ -132,4 +133,20 @@ test("kept document frequencies and row lengths match what FTS5 holds, through r
   );
   assert.ok(scores.get(short)! > scores.get(long)!);
   db.close();
+});
+
+test("best() picks exactly what a full stable sort would, ties included", () => {
+  let seed = 7;
+  const rand = () => {
+    seed = (seed * 1103515245 + 12345) % 2 ** 31;
+    return seed / 2 ** 31;
+  };
+  for (const size of [0, 1, 5, 50, 1000]) {
+    const m = new Map<number, number>();
+    for (let i = 0; i < size; i++) m.set(i * 3 + 1, Math.floor(rand() * 20) / 4); // many ties
+    for (const n of [0, 1, 3, 10, 250, 2000]) {
+      const naive = [...m].sort((a, b) => b[1] - a[1]).slice(0, n);
+      assert.deepEqual(best(m, n), naive, `size ${size}, n ${n}`);
+    }
+  }
 });
