@@ -133,3 +133,26 @@ test("Terminal-Bench 1 folders load (task.yaml, run-tests.sh, solution.sh); pass
   assert.deepEqual(report.oracleProblems, []);
   assert.equal(report.totals.passed, 1);
 });
+
+test("the agent timeout is enforced, and nothing the agent started outlives it into the verifier", async () => {
+  const suite = writeTree({});
+  // Starts a background writer, then hangs past the 1 s agent timeout.
+  const solve = "#!/bin/bash\n(sleep 3; echo 42 > answer.txt) &\nsleep 30\n";
+  // The verifier (starting ~1 s in) waits until a surviving writer would have written.
+  const tests =
+    "#!/bin/bash\nsleep 2\nif [ -e answer.txt ]; then echo 1; else echo 0; fi > /logs/verifier/reward.txt\n";
+  writeTree(
+    {
+      ...GOOD_TASK,
+      "task.toml": 'version = "1.0"\n[agent]\ntimeout_sec = 1.0\n[verifier]\ntimeout_sec = 30.0\n',
+      "solution/solve.sh": solve,
+      "tests/test.sh": tests,
+    },
+    path.join(suite, "slow"),
+  );
+  const report = await runSuite({ path: suite, agent: "oracle", home: home(), attempts: 1, concurrency: 1 });
+  const r = report.results[0];
+  assert.equal(r.exitReason, "timeout");
+  assert.equal(r.status, "failed", JSON.stringify(r));
+  assert.equal(r.reward, 0);
+});
