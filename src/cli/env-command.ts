@@ -1,6 +1,7 @@
 // `ratchet env run` and `ratchet env worker`: the evaluation runner (src/env/) behind flags.
 // Loaded only when an env command runs, with the env layer imported lazily in turn.
 import { loadConfig, ratchetHome } from "../runtime/config.js";
+import { resolveModels } from "../runtime/resolve-model.js";
 import { userError } from "../util/errors.js";
 import { EXIT } from "./exit-codes.js";
 
@@ -22,6 +23,12 @@ export interface EnvRunFlags {
 export async function envRun(dir: string, flags: EnvRunFlags): Promise<number> {
   const home = ratchetHome();
   const config = loadConfig(home);
+  // Fail before any attempt when no model is configured (it would fail every attempt the same way).
+  if (flags.agent === "ratchet")
+    resolveModels(config, process.env, {
+      ...(flags.model ? { model: flags.model } : {}),
+      ...(flags.baseUrl ? { baseUrl: flags.baseUrl.replaceAll(/\{(task|attempt)\}/g, "x") } : {}),
+    });
   const { runSuite, formatReport } = await import("../env/runner.js");
   const executor = flags.redis
     ? (await import("../env/queue.js")).queueExecutor({ redis: flags.redis, queue: flags.queue })
