@@ -117,7 +117,8 @@ export async function runSuite(o: SuiteOptions): Promise<SuiteReport> {
       agent,
       runId,
       ...(dir ? { outDir: path.resolve(dir) } : {}),
-      ...(suiteDir !== t.dir ? { hide: [suiteDir] } : {}),
+      // Other tasks' tests and solutions, and other attempts' results and verifier logs.
+      hide: [...(suiteDir !== t.dir ? [suiteDir] : []), ...(out ? [path.resolve(out)] : [])],
     };
     return { taskDir: t.dir, attempt, options };
   }

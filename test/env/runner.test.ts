@@ -2,7 +2,7 @@
 // its solution and fails with no change), malformed tasks reported invalid while the rest runs,
 // and reward hygiene (tests and solution hidden from the agent, .git read-only).
 import assert from "node:assert/strict";
-import { existsSync, mkdtempSync, readFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { test } from "node:test";
@@ -155,4 +155,26 @@ test("the agent timeout is enforced, and nothing the agent started outlives it i
   assert.equal(r.exitReason, "timeout");
   assert.equal(r.status, "failed", JSON.stringify(r));
   assert.equal(r.reward, 0);
+});
+
+test("an attempt cannot read other attempts' files under --out", async () => {
+  const suite = writeTree({});
+  const out = mkdtempSync(path.join(process.cwd(), ".ratchet-env-out-"));
+  try {
+    // Attempt 2 looks for attempt 1's verifier logs through the absolute path of --out.
+    const peek = `#!/bin/bash\nls ${out}/peek/attempt-1/logs/verifier > seen.txt 2>&1\necho 42 > answer.txt\n`;
+    writeTree(
+      {
+        ...GOOD_TASK,
+        "solution/solve.sh": peek,
+        "tests/test.sh": "#!/bin/bash\ncp seen.txt /logs/verifier/\necho 1 > /logs/verifier/reward.txt\n",
+      },
+      path.join(suite, "peek"),
+    );
+    await runSuite({ path: suite, agent: "oracle", home: home(), attempts: 2, concurrency: 1, out });
+    const seen = readFileSync(path.join(out, "peek", "attempt-2", "logs", "verifier", "seen.txt"), "utf8");
+    assert.doesNotMatch(seen, /reward/);
+  } finally {
+    rmSync(out, { recursive: true, force: true });
+  }
 });
