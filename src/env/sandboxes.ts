@@ -1,12 +1,14 @@
 // The sandboxes of one attempt's phases (set-up, agent, verifier). Each phase gets its own
 // bubblewrap backend over the same workspace: the agent's hides the task folder (tests and
 // solution are never visible to it) and has the workspace's .git read-only; the verifier's binds
-// the tests at /tests and a per-attempt host dir at /logs/verifier, which exist only for it.
-import { mkdirSync } from "node:fs";
+// the tests at /tests and a per-attempt host dir at /logs/verifier, which exist only for it. Every
+// phase also sees the workspace at /app, the working directory Harbor tasks are written for.
+import { existsSync, mkdirSync } from "node:fs";
+import path from "node:path";
 import type { ExecResult } from "../tools/exec-backend.js";
 
 /** Paths tasks expect inside their environment; they must exist on the host as mount points. */
-export const MOUNT_POINTS = ["/tests", "/solution", "/logs/verifier"];
+export const MOUNT_POINTS = ["/app", "/tests", "/solution", "/logs/verifier"];
 
 let mountPointsChecked = false;
 
@@ -65,7 +67,14 @@ export async function phaseBackend(o: PhaseSandbox): Promise<PhaseBackend> {
     hide,
     // .git whole, not just hooks and config: the agent must not rewrite history the verifier reads.
     protect: [...sb.DEFAULT_PROTECTED_PATHS, ".git"],
-    ...(o.binds ? { binds: o.binds } : {}),
+    binds: [
+      { source: o.workspace, dest: "/app" },
+      // The workspace's own .git is protected by fd; its second view needs the same.
+      ...(existsSync(path.join(o.workspace, ".git"))
+        ? [{ source: path.join(o.workspace, ".git"), dest: "/app/.git", readOnly: true }]
+        : []),
+      ...(o.binds ?? []),
+    ],
   });
   return {
     exec,

@@ -88,6 +88,7 @@ test("reward hygiene: the agent sees neither tests nor solution source, and cann
     "ls /tests > seen-tests.txt 2>&1",
     `cat ${"TASKDIR"}/tests/test.sh >> seen-tests.txt 2>&1`,
     "echo evil > .git/evil 2>/dev/null && echo wrote-git > git.txt",
+    "echo evil > /app/.git/evil 2>/dev/null && echo wrote-git > git.txt",
     "cat /logs/verifier/reward.txt > seen-logs.txt 2>&1",
     "echo 42 > answer.txt",
   ].join("\n");
@@ -119,12 +120,12 @@ test("reward hygiene: the agent sees neither tests nor solution source, and cann
   assert.ok(!existsSync(path.join(logs, "git-written")));
 });
 
-test("Terminal-Bench 1 folders load (task.yaml, run-tests.sh, solution.sh); pass is exit status 0", async () => {
+test("Terminal-Bench 1 folders load (task.yaml, run-tests.sh, solution.sh); pass is exit status 0; the workspace is at /app", async () => {
   const suite = writeTree({
     "tb/task.yaml":
       "instruction: |\n  Create done.txt.\nmax_agent_timeout_sec: 30\nmax_test_timeout_sec: 30\n",
-    "tb/run-tests.sh": "#!/bin/bash\ntest -f done.txt\n",
-    "tb/solution.sh": "#!/bin/bash\ntouch done.txt\n",
+    "tb/run-tests.sh": "#!/bin/bash\ncd /app && test -f done.txt\n",
+    "tb/solution.sh": "#!/bin/bash\ntouch /app/done.txt\n",
   });
   const [task] = loadTasks(suite);
   assert.ok(!isInvalid(task));
