@@ -55,7 +55,8 @@ export async function envRun(dir: string, flags: EnvRunFlags): Promise<number> {
     },
   });
   process.stdout.write(flags.json ? `${JSON.stringify(report)}\n` : formatReport(report));
-  const unsound = report.invalid.length > 0 || (report.oracleProblems?.length ?? 0) > 0;
+  const unsound =
+    report.invalid.length > 0 || report.errors.length > 0 || (report.oracleProblems?.length ?? 0) > 0;
   return unsound ? EXIT.error : EXIT.completed;
 }
 

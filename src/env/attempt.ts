@@ -113,6 +113,7 @@ export async function runAttempt(
     const tAgent = Date.now();
     await runAgent(task, attempt, workspace, o, recorder, result);
     result.timings.agentMs = Date.now() - tAgent;
+    if (result.invalid || result.error) return finish(); // nothing to judge
     const tVerify = Date.now();
     await verify(task, workspace, logs, o.home, result);
     result.timings.verifierMs = Date.now() - tVerify;
@@ -196,7 +197,8 @@ async function runAgent(
   const hide = [task.dir, ...(o.hide ?? [])];
   if (o.agent === "oracle") {
     if (!task.solutionDir || !task.solutionEntry) {
-      result.exitReason = "error: the task has no solution/solve.sh";
+      result.status = "invalid";
+      result.invalid = "the task has no solution/solve.sh (the oracle agent runs it)";
       return;
     }
     const binds = [{ source: task.solutionDir, dest: "/solution", readOnly: true }];
@@ -246,8 +248,9 @@ async function runRatchet(
   const store = new SessionStore(path.join(path.dirname(workspace), "session.db"));
   const timeout = new AbortController();
   const timer = setTimeout(() => timeout.abort(), task.agentTimeoutSec * 1000);
+  let started: Awaited<ReturnType<typeof startTask>>;
   try {
-    const started = await startTask({
+    started = await startTask({
       home: o.home,
       config,
       store,
@@ -263,6 +266,17 @@ async function runRatchet(
       signal: timeout.signal,
       approver: nonInteractiveApprover,
     });
+  } catch (err) {
+    // The agent never started (no model, bad config): an error of the run, not a failed attempt.
+    clearTimeout(timer);
+    store.close();
+    await sb.close();
+    result.status = "error";
+    result.error = `the agent could not start: ${(err as Error).message}`;
+    result.exitReason = "error";
+    return;
+  }
+  try {
     recorder.trajectory.agent.model = `${started.model.provider}/${started.model.id}`;
     recorder.trajectory.systemPrompt = started.systemPrompt;
     recorder.trajectory.tools = started.tools;

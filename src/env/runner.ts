@@ -59,6 +59,8 @@ export interface SuiteReport {
   tasks: TaskSummary[];
   /** Tasks that could not be run or judged, with the reason. */
   invalid: { task: string; reason: string }[];
+  /** Attempts that could not run (agent could not start, sandbox unavailable, worker failed). */
+  errors: { task: string; attempt: number; error: string }[];
   /** Oracle runs only: tasks whose solution fails or whose untouched workspace passes. */
   oracleProblems?: { task: string; problem: string }[];
   totals: { attempts: number; passed: number; passRate: number; cost: number; tokens: number };
@@ -158,8 +160,8 @@ function summarise(s: {
   const oracleProblems: { task: string; problem: string }[] = [];
   for (const t of s.tasks) {
     const rs = s.results.filter((r) => r.task === t.name);
-    const bad = rs.find((r) => r.status === "invalid" || r.status === "error");
-    const reason = bad ? (bad.invalid ?? bad.error ?? bad.status) : undefined;
+    const bad = rs.find((r) => r.status === "invalid");
+    const reason = bad ? (bad.invalid ?? bad.status) : undefined;
     if (reason) invalid.push({ task: t.name, reason });
     const passed = rs.filter((r) => r.status === "passed").length;
     const judged = rs.filter((r) => r.reward !== null);
@@ -206,6 +208,9 @@ function summarise(s: {
     durationMs: Date.now() - s.started,
     tasks: summaries,
     invalid,
+    errors: s.results.flatMap((r) =>
+      r.status === "error" ? [{ task: r.task, attempt: r.attempt, error: r.error ?? "unknown error" }] : [],
+    ),
     ...(s.o.agent === "oracle" ? { oracleProblems } : {}),
     totals: {
       attempts: s.results.length,
@@ -245,6 +250,7 @@ export function formatReport(r: SuiteReport): string {
     `${tt.passed}/${tt.attempts} attempts passed (${(tt.passRate * 100).toFixed(1)}%), ${tt.tokens} tokens, $${tt.cost.toFixed(4)}, ${(r.durationMs / 1000).toFixed(1)} s`,
   );
   for (const i of r.invalid) lines.push(`invalid: ${i.task}: ${i.reason}`);
+  for (const e of r.errors) lines.push(`error: ${e.task} #${e.attempt}: ${e.error}`);
   for (const p of r.oracleProblems ?? []) lines.push(`oracle: ${p.task}: ${p.problem}`);
   if (r.oracleProblems && r.oracleProblems.length === 0 && r.invalid.length === 0)
     lines.push("oracle: every task passes with its solution and fails with no change");

@@ -179,3 +179,23 @@ test("an attempt cannot read other attempts' files under --out", async () => {
     rmSync(out, { recursive: true, force: true });
   }
 });
+
+test("an agent that cannot start is an error of the run, not a failed attempt", async () => {
+  const suite = writeTree({});
+  writeTree(GOOD_TASK, path.join(suite, "good"));
+  const report = await runSuite({
+    path: suite,
+    agent: "ratchet",
+    home: home(),
+    config: {},
+    model: "nosuchprovider/m",
+    attempts: 1,
+    concurrency: 1,
+  });
+  const r = report.results[0];
+  assert.equal(r.status, "error");
+  assert.equal(r.reward, null);
+  assert.match(r.error ?? "", /could not start/);
+  assert.equal(report.errors.length, 1);
+  assert.deepEqual(report.invalid, []);
+});
