@@ -26,12 +26,20 @@ const { values } = parseArgs({
 const levels = values.levels.split(",").map(Number);
 const tasks = loadTasks(values.suite).filter((t): t is Task => !isInvalid(t));
 
+// The sandbox hides $HOME, so tools installed there (e.g. pyenv shims) are not on its PATH; the
+// bare baseline must resolve the same binaries.
+const home0 = os.homedir();
+const barePath = (process.env.PATH ?? "/usr/bin:/bin")
+  .split(":")
+  .filter((p) => p !== home0 && !p.startsWith(`${home0}/`))
+  .join(":");
+
 /** Wall ms of the task's own scripts run bare on the host: setup + solve + tests, and tests alone. */
 function bareMs(task: Task): { oracle: number; noChange: number } {
   const run = (ws: string, script: string) => {
     const t = Date.now();
     try {
-      execFileSync("bash", [script], { cwd: ws, stdio: "ignore" });
+      execFileSync("bash", [script], { cwd: ws, stdio: "ignore", env: { ...process.env, PATH: barePath } });
     } catch {
       // a failing verifier (no change) is expected
     }
