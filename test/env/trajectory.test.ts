@@ -166,3 +166,15 @@ test("exporters: several tool calls, an error observation and a no-tool final st
   assert.notDeepEqual(validate(ATIF_SCHEMA, { ...atif, steps: [] }), []);
   assert.notDeepEqual(validate(CHAT_LINE_SCHEMA, { messages: [{ role: "tool", content: "x" }] }), []);
 });
+
+test("the CLI prints invalid tasks with their reasons and exits 1; the valid ones still run", async () => {
+  const suite = writeTree({});
+  writeTree(GOOD_TASK, path.join(suite, "good"));
+  writeTree({ ...GOOD_TASK, "tests/test.sh": "#!/bin/bash\necho checked\n" }, path.join(suite, "no-reward"));
+  const sb = sandbox();
+  const r = await ratchet(["env", "run", suite, "--agent", "oracle"], sb.env);
+  assert.equal(r.code, 1, r.stderr);
+  assert.match(r.stdout, /good\s+1\/1/);
+  assert.match(r.stdout, /no-reward\s+invalid/);
+  assert.match(r.stdout, /invalid: no-reward: tests\/test\.sh wrote no reward/);
+});
