@@ -1,4 +1,4 @@
-// Imports point one way: util → models → loop → tools → sandbox → policy → memory → runtime → cli, gateway.
+// Imports point one way: util → models → loop → tools → sandbox → policy → memory → runtime → cli, gateway, env.
 // A file may import from its own layer or lower ones only; testkit (scripted model servers)
 // sits beside models.
 import assert from "node:assert/strict";
@@ -8,12 +8,14 @@ import { test } from "node:test";
 import { ROOT } from "./support/cli.js";
 
 const LAYERS = ["util", "models", "loop", "tools", "sandbox", "policy", "memory", "runtime", "cli"];
-// gateway ranks with cli: it may import runtime and below, never cli (cli lazy-imports gateway for `daemon`).
+// gateway and env rank with cli: they may import runtime and below, never cli or each other (cli
+// lazy-imports gateway for `daemon` and env for `env`).
 const GATEWAY_RANK = LAYERS.indexOf("cli");
 const RANK: Record<string, number> = {
   ...Object.fromEntries(LAYERS.map((l, i) => [l, i])),
   testkit: 1,
   gateway: GATEWAY_RANK,
+  env: GATEWAY_RANK,
 };
 
 function files(dir: string): string[] {
@@ -34,8 +36,8 @@ test("imports point one way between layers", () => {
       if (target === layer || !(target in RANK)) continue;
       if (layer === "testkit" && target !== "util" && target !== "models")
         violations.push(`${file} → ${m[1]}`);
-      else if (layer === "gateway" && target === "cli")
-        violations.push(`${path.relative(src, file)} imports ${m[1]} (gateway → cli)`);
+      else if ((layer === "gateway" || layer === "env") && RANK[target] === GATEWAY_RANK)
+        violations.push(`${path.relative(src, file)} imports ${m[1]} (${layer} → ${target})`);
       else if (RANK[target] > RANK[layer])
         violations.push(`${path.relative(src, file)} imports ${m[1]} (${layer} → ${target})`);
     }

@@ -118,6 +118,7 @@ Exit codes: 0 done, 1 run failed, 2 usage or config error, 3 limit reached, 130 
   memoryCommands(program);
   daemonCommands(program);
   cronCommands(program);
+  envCommands(program);
 
   modelOptions(program.command("doctor").description("check configuration and that the model server answers"))
     .option("--json", "print JSON")
@@ -289,5 +290,57 @@ function cronCommands(program: Command): void {
     .action(async (id: string) => {
       const { cronRunNow } = await import("./cron-command.js");
       process.exitCode = await cronRunNow(id);
+    });
+}
+
+function envCommands(program: Command): void {
+  const env = program
+    .command("env")
+    .description("evaluation environments: run task suites, export trajectories");
+  modelOptions(
+    env
+      .command("run")
+      .description("run attempts of a task folder or a suite of them, then the verifier; print pass rates")
+      .argument("<dir>", "a Harbor task folder (task.toml…) or a folder of them"),
+  )
+    .addOption(
+      new Option(
+        "--header <name:value>",
+        "HTTP header for model calls; {task}/{attempt} are filled in (repeatable)",
+      ).argParser(collect),
+    )
+    .addOption(
+      new Option(
+        "--agent <agent>",
+        "who attempts the tasks: ratchet (a model), oracle (solution/solve.sh), none",
+      )
+        .choices(["ratchet", "oracle", "none"])
+        .default("ratchet"),
+    )
+    .option("-k, --attempts <k>", "attempts per task", positiveInt("--attempts"), 1)
+    .option("-c, --concurrency <n>", "attempts at a time", positiveInt("--concurrency"), 1)
+    .option("--max-steps <n>", "model calls per attempt (default 50)", positiveInt("--max-steps"))
+    .option("-o, --out <dir>", "write report.json and per-attempt results, rewards and trajectories here")
+    .option("--redis <url>", "run the attempts on `ratchet env worker` processes through this Redis")
+    .option("--queue <name>", "queue name with --redis", "ratchet-env")
+    .option("--json", "print the report as JSON instead of a table")
+    .action(async (dir: string, flags) => {
+      const { envRun } = await import("./env-command.js");
+      process.exitCode = await envRun(dir, flags);
+    });
+  env
+    .command("worker")
+    .description("process attempts from a Redis queue (started by `ratchet env run --redis`)")
+    .requiredOption("--redis <url>", "Redis URL, e.g. redis://127.0.0.1:6379")
+    .option("--queue <name>", "queue name", "ratchet-env")
+    .option("-c, --concurrency <n>", "attempts at a time", positiveInt("--concurrency"), 1)
+    .option(
+      "--lock-ms <ms>",
+      "job lock duration; a worker silent this long loses its attempt",
+      positiveInt("--lock-ms"),
+    )
+    .action(async (flags) => {
+      const { envWorker } = await import("./env-command.js");
+      process.exitCode = await envWorker(flags);
     });
 }

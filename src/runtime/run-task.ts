@@ -8,7 +8,7 @@ import type { AgentEvent, RunResult } from "../loop/events.js";
 import { type AnyTool, type Tool, toolSpec } from "../loop/tool.js";
 import { streamModel } from "../models/index.js";
 import { defaultRetryPolicy, withRetries } from "../models/retry.js";
-import type { Message, ModelSpec, Origin, StreamFn, ToolResultMessage } from "../models/types.js";
+import type { Message, ModelSpec, Origin, StreamFn, ToolResultMessage, ToolSpec } from "../models/types.js";
 import type { ApprovalLedger, Approver } from "../policy/approvals.js";
 import { analyzeCommand } from "../policy/command-analysis.js";
 import { createRedactor, type Redactor, type Secret, secretsFromEnv } from "../policy/redact.js";
@@ -67,6 +67,9 @@ export interface StartedTask {
   run: AgentRun;
   /** Redacts this run's secrets; the events of `run` are already redacted with it. */
   redactor: Redactor;
+  /** What the model is given besides the messages (trajectory exports record them). */
+  systemPrompt: string;
+  tools: ToolSpec[];
 }
 
 /** Safety net when neither config nor flags set a step limit. */
@@ -167,6 +170,8 @@ export async function startTask(opts: TaskOptions): Promise<StartedTask> {
     model: primary,
     run: journal(inner, { store, sessionId, model: modelRef, stop, redactor }),
     redactor,
+    systemPrompt: redactor.text(systemPrompt),
+    tools: tools.map(toolSpec),
   };
 }
 

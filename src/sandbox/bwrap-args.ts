@@ -26,6 +26,11 @@ export interface MountPlan {
   proxySocket?: string;
   /** Size cap of each tmpfs. */
   tmpfsSizeBytes?: number;
+  /**
+   * Host dirs bound at fixed paths after the workspace (e.g. an evaluation's /tests and
+   * /logs/verifier). Each `dest` must exist on the host: the read-only root cannot gain a mount point.
+   */
+  binds?: { source: string; dest: string; readOnly?: boolean }[];
 }
 
 /** Everything that varies per call; it reaches bwrap through `--args FD` (see standby.ts). */
@@ -107,6 +112,7 @@ export function callArgs(call: BwrapCall): string[] {
   for (const p of m.exposeReadOnly) args.push("--ro-bind", p, p);
   args.push("--bind", m.workspace, m.workspace);
   for (const d of m.hiddenInWorkspace) args.push(...tmpfs(d));
+  for (const b of m.binds ?? []) args.push(b.readOnly ? "--ro-bind" : "--bind", b.source, b.dest);
   for (const f of m.hiddenFiles) args.push("--ro-bind", "/dev/null", f);
   for (const { fd, path } of m.protectedFds) args.push("--ro-bind-fd", String(fd), path);
   for (const s of m.maskedSockets) args.push("--ro-bind", "/dev/null", s);

@@ -88,6 +88,8 @@ export interface SandboxOptions {
    * ahead of the call (standby.ts), so it adds no latency while calls are not back to back.
    */
   pidsCgroup?: boolean;
+  /** Host dirs bound at fixed paths inside (see MountPlan.binds); default none. */
+  binds?: { source: string; dest: string; readOnly?: boolean }[];
 }
 
 /** The sandbox backend; `close` stops its warm standby bwrap and the proxy, if one was started. */
@@ -258,6 +260,7 @@ export function createSandboxExecBackend(opts: SandboxOptions): SandboxExecBacke
             protectedFds: standby.protectedPaths.map((p, i) => ({ fd: FIRST_PROTECTED_FD + i, path: p })),
             maskedSockets,
             proxySocket,
+            ...(opts.binds ? { binds: opts.binds } : {}),
           },
           cwd,
           env: { ...baseEnv, HOME: home, ...req.env, ...network?.env },

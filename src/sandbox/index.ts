@@ -9,7 +9,7 @@ export {
   type SandboxExecBackend,
   type SandboxOptions,
 } from "./bwrap-backend.js";
-export { DEFAULT_HIDDEN_SYSTEM_PATHS, DEFAULT_PROTECTED_PATHS } from "./layout.js";
+export { DEFAULT_HIDDEN_SYSTEM_PATHS, DEFAULT_PROTECTED_PATHS, homeDirs, rootOnlySecrets } from "./layout.js";
 export { type NetworkOptions, PROXY_BRIDGE_PORT } from "./network-plan.js";
 export { INSTALL_BWRAP_FIX, probeSandbox, type SandboxProbe } from "./probe.js";
 export { type AllowlistProxy, hostMatches, isHostAllowed, startAllowlistProxy } from "./proxy.js";

@@ -1,0 +1,4 @@
+function dedupe(list) {
+  return [...new Set(list)].sort();
+}
+module.exports = { dedupe };

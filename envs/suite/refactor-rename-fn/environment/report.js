@@ -1,0 +1,2 @@
+const { calc } = require("./cart.js");
+module.exports = { report: (items) => `total: ${calc(items)}` };

@@ -1,0 +1,2 @@
+#!/bin/bash
+grep -o '[a-z]*@[a-z]*\.com' "$1" | sort

@@ -1,0 +1,2 @@
+#!/bin/bash
+awk '{ s += $2 } END { print s }' sales.tsv

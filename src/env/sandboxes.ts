@@ -1,0 +1,99 @@
+// The sandboxes of one attempt's phases (set-up, agent, verifier). Each phase gets its own
+// bubblewrap backend over the same workspace: the agent's hides the task folder (tests and
+// solution are never visible to it) and has the workspace's .git read-only; the verifier's binds
+// the tests at /tests and a per-attempt host dir at /logs/verifier, which exist only for it. Every
+// phase also sees the workspace at /app, the working directory Harbor tasks are written for.
+import { existsSync, mkdirSync } from "node:fs";
+import path from "node:path";
+import type { ExecResult } from "../tools/exec-backend.js";
+
+/** Paths tasks expect inside their environment; they must exist on the host as mount points. */
+export const MOUNT_POINTS = ["/app", "/tests", "/solution", "/logs/verifier"];
+
+let mountPointsChecked = false;
+
+/**
+ * Creates the (empty) mount points once. The sandbox's root is the host's, read-only, so bwrap
+ * cannot create them itself.
+ */
+export function ensureMountPoints(): void {
+  if (mountPointsChecked) return;
+  for (const p of MOUNT_POINTS) {
+    try {
+      mkdirSync(p, { recursive: true });
+    } catch (err) {
+      throw new Error(
+        `cannot create the mount point ${p} (${(err as Error).message}). Fix: create it once as root: ` +
+          `sudo mkdir -p ${MOUNT_POINTS.join(" ")} (empty directories; tasks see them only in the sandbox).`,
+      );
+    }
+  }
+  mountPointsChecked = true;
+}
+
+/** Options of one phase's sandbox. */
+export interface PhaseSandbox {
+  workspace: string;
+  /** $RATCHET_HOME: always hidden. */
+  stateDir: string;
+  /** Host paths hidden besides the defaults (task folder, suite folder). */
+  hide?: string[];
+  binds?: { source: string; dest: string; readOnly?: boolean }[];
+}
+
+/** A closable exec backend for one phase. */
+export interface PhaseBackend {
+  run(command: string, cwd: string, timeoutSec: number, env?: Record<string, string>): Promise<ExecResult>;
+  exec: import("../tools/exec-backend.js").ExecBackend & { close(): Promise<void> };
+  close(): Promise<void>;
+}
+
+/** Output kept from set-up, oracle and verifier runs. */
+export const MAX_SCRIPT_OUTPUT = 64 * 1024;
+
+/** Starts a phase's backend (bubblewrap; the sandbox module is loaded on first use). */
+export async function phaseBackend(o: PhaseSandbox): Promise<PhaseBackend> {
+  const sb = await import("../sandbox/index.js");
+  const isRoot = process.getuid?.() === 0;
+  const hide = [
+    ...sb.homeDirs(),
+    ...sb.DEFAULT_HIDDEN_SYSTEM_PATHS,
+    ...(isRoot ? sb.rootOnlySecrets() : []),
+    ...(o.hide ?? []),
+  ];
+  const exec = sb.createSandboxExecBackend({
+    workspace: o.workspace,
+    stateDir: o.stateDir,
+    hide,
+    // .git whole, not just hooks and config: the agent must not rewrite history the verifier reads.
+    protect: [...sb.DEFAULT_PROTECTED_PATHS, ".git"],
+    binds: [
+      { source: o.workspace, dest: "/app" },
+      // The workspace's own .git is protected by fd; its second view needs the same.
+      ...(existsSync(path.join(o.workspace, ".git"))
+        ? [{ source: path.join(o.workspace, ".git"), dest: "/app/.git", readOnly: true }]
+        : []),
+      ...(o.binds ?? []),
+    ],
+  });
+  return {
+    exec,
+    run: (command, cwd, timeoutSec, env) =>
+      exec.run({ command, cwd, timeoutMs: timeoutSec * 1000, maxOutputBytes: MAX_SCRIPT_OUTPUT, env }),
+    close: () => exec.close(),
+  };
+}
+
+/** One line saying how a script ended, for reasons and reports. */
+export function describeExit(r: ExecResult, what: string, timeoutSec: number): string {
+  if (r.timedOut) return `${what} did not finish within ${timeoutSec} s`;
+  if (r.aborted) return `${what} was aborted`;
+  if (r.signal) return `${what} was killed by ${r.signal}`;
+  return `${what} exited with status ${r.exitCode}`;
+}
+
+/** The last `n` characters of an output, for reasons. */
+export function tail(s: string, n = 400): string {
+  const t = s.trim();
+  return t.length > n ? `…${t.slice(-n)}` : t;
+}
