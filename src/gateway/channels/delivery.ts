@@ -1,0 +1,199 @@
+// Delivery of what the outbox owes. When an inbox message a channel accepted is done or failed, its
+// reply text is read from the session log (the source of truth, as for GET /api/messages) and fixed
+// in the outbox; each channel then sends its pending rows one at a time, oldest first, marking each
+// part sent as soon as the channel accepted it. Failures back off and retry (a 429's retry_after is
+// honoured); a permanent refusal or too many attempts marks the row failed, with the reason kept.
+import type { SessionStore } from "../../runtime/session-store.js";
+import { describeError } from "../../util/errors.js";
+import type { EventHub } from "../events.js";
+import type { InboxMessage, InboxStore } from "../inbox.js";
+import { replyTo } from "../progress.js";
+import type { Outbox, OutboxRow } from "./outbox.js";
+
+/** Attempts before a reply is given up (marked failed). */
+export const MAX_ATTEMPTS = 8;
+
+/** A send that did not go through: retried unless permanent, after retryAfterMs when given. */
+export class SendError extends Error {
+  constructor(
+    message: string,
+    readonly retryAfterMs?: number,
+    readonly permanent = false,
+  ) {
+    super(message);
+  }
+}
+
+/** How one channel sends. */
+export interface Sender {
+  /** The text cut into parts the channel accepts (empty: nothing to send). */
+  parts(text: string): string[];
+  /** Sends part `index` of `row`; throws SendError (or anything, taken as retryable). */
+  send(row: OutboxRow, part: string, index: number, signal: AbortSignal): Promise<void>;
+}
+
+export interface DeliveryDeps {
+  outbox: Outbox;
+  inbox: InboxStore;
+  store: SessionStore;
+  hub: EventHub;
+  log: (line: string) => void;
+}
+
+/** Watches accepted messages and sends their replies. */
+export class Delivery {
+  private senders = new Map<string, Sender>();
+  /** Sessions with awaited messages → (their ids, the hub unsubscribe). */
+  private watched = new Map<string, { ids: Set<string>; off: () => void }>();
+  private flushing = new Map<string, Promise<void>>();
+  private again = new Set<string>();
+  private timers = new Map<string, NodeJS.Timeout>();
+  private abort = new AbortController();
+  private closed = false;
+
+  constructor(private d: DeliveryDeps) {}
+
+  /** Registers the sender of `channel` and sends what it already owes. */
+  register(channel: string, sender: Sender): void {
+    this.senders.set(channel, sender);
+    this.flush(channel);
+  }
+
+  /** Settles every awaited row whose message finished while the daemon was down; watches the rest. */
+  resume(): void {
+    for (const row of this.d.outbox.awaiting()) this.check(row);
+  }
+
+  /** Call after owing a reply (or queueing a text): sends it now or once its message finishes. */
+  track(id: string): void {
+    const row = this.d.outbox.get(id);
+    if (row?.status === "awaiting") this.check(row);
+    else if (row?.status === "pending") this.flush(row.channel);
+  }
+
+  /** Stops sending; a send in flight gets `graceMs` to finish (else its row is resent next start). */
+  async close(graceMs = 2000): Promise<void> {
+    this.closed = true;
+    for (const t of this.timers.values()) clearTimeout(t);
+    for (const w of this.watched.values()) w.off();
+    this.watched.clear();
+    const all = Promise.allSettled([...this.flushing.values()]);
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([all, new Promise((r) => (timer = setTimeout(r, graceMs)))]);
+    clearTimeout(timer);
+    this.abort.abort();
+    await all;
+  }
+
+  private check(row: OutboxRow): void {
+    const m = row.messageId ? this.d.inbox.get(row.messageId) : undefined;
+    if (!m) {
+      this.d.outbox.settle(row.id, "failed", "its inbox message is gone");
+      return;
+    }
+    if (m.status === "done" || m.status === "failed") {
+      this.d.outbox.ready(row.id, this.replyText(m));
+      this.unwatch(m.sessionId, m.id);
+      this.flush(row.channel);
+      return;
+    }
+    this.watch(m.sessionId, m.id);
+  }
+
+  private watch(sessionId: string, messageId: string): void {
+    if (this.closed) return;
+    const w = this.watched.get(sessionId);
+    if (w) {
+      w.ids.add(messageId);
+      return;
+    }
+    const off = this.d.hub.subscribe(sessionId, (ev) => {
+      if (ev.type !== "message" || (ev.status !== "done" && ev.status !== "failed")) return;
+      const row = this.d.outbox.get(ev.messageId);
+      if (row?.status === "awaiting") this.check(row);
+    });
+    this.watched.set(sessionId, { ids: new Set([messageId]), off });
+  }
+
+  private unwatch(sessionId: string, messageId: string): void {
+    const w = this.watched.get(sessionId);
+    if (!w) return;
+    w.ids.delete(messageId);
+    if (w.ids.size > 0) return;
+    w.off();
+    this.watched.delete(sessionId);
+  }
+
+  /** What the sender gets: the reply from the log, or a short note when the run failed. */
+  private replyText(m: InboxMessage): string {
+    if (m.status === "done") {
+      try {
+        return replyTo(this.d.store.entries(m.sessionId), m.host ?? m.id, m.text);
+      } catch (err) {
+        this.d.log(`channels: cannot read the reply to ${m.id}: ${describeError(err)}`);
+        return "";
+      }
+    }
+    return m.error === "cancelled"
+      ? "(The owner cancelled this run.)"
+      : "Sorry, I could not finish that: the run failed. The owner can see why in the daemon's log.";
+  }
+
+  private flush(channel: string): void {
+    if (this.closed || !this.senders.has(channel)) return;
+    if (this.flushing.has(channel)) {
+      this.again.add(channel);
+      return;
+    }
+    const p = this.drain(channel)
+      .catch((err: unknown) => this.d.log(`${channel}: delivery stopped: ${describeError(err)}`))
+      .finally(() => {
+        this.flushing.delete(channel);
+        if (this.again.delete(channel)) this.flush(channel);
+      });
+    this.flushing.set(channel, p);
+  }
+
+  private async drain(channel: string): Promise<void> {
+    const sender = this.senders.get(channel) as Sender;
+    const { outbox } = this.d;
+    for (const row of outbox.pending(channel)) {
+      if (this.closed) return;
+      const parts = sender.parts(row.text ?? "");
+      if (parts.length === 0) {
+        outbox.settle(row.id, "sent", "empty reply: nothing sent");
+        continue;
+      }
+      try {
+        for (let i = row.partsSent; i < parts.length; i++) {
+          await sender.send(row, parts[i] as string, i, this.abort.signal);
+          outbox.progress(row.id, i + 1);
+        }
+        outbox.settle(row.id, "sent");
+      } catch (err) {
+        if (this.abort.signal.aborted) return;
+        const e = err instanceof SendError ? err : new SendError(describeError(err));
+        const n = outbox.attempt(row.id, e.message);
+        if (e.permanent || n >= MAX_ATTEMPTS) {
+          outbox.settle(row.id, "failed");
+          this.d.log(`${channel}: gave up on reply ${row.id} after ${n} attempt(s): ${e.message}`);
+          continue;
+        }
+        const delay = e.retryAfterMs ?? Math.min(60_000, 500 * 2 ** (n - 1));
+        this.d.log(`${channel}: sending reply ${row.id} failed (${e.message}); retrying in ${delay} ms`);
+        this.retryLater(channel, delay);
+        return;
+      }
+    }
+  }
+
+  private retryLater(channel: string, ms: number): void {
+    clearTimeout(this.timers.get(channel));
+    const t = setTimeout(() => {
+      this.timers.delete(channel);
+      this.flush(channel);
+    }, ms);
+    t.unref();
+    this.timers.set(channel, t);
+  }
+}

@@ -1,0 +1,99 @@
+// Starts the channels configured under `channels` (loaded by the daemon only when that key exists,
+// so plain starts never pay for it): the stores, reply delivery, Telegram polling, and the handlers
+// the app mounts for inbound webhooks (POST /hooks/:name) and pairing (/api/pairing).
+import { Hono } from "hono";
+import type { ChannelsConfig, RatchetConfig } from "../../runtime/config.js";
+import type { SessionStore } from "../../runtime/session-store.js";
+import type { ChannelRoutes } from "../app.js";
+import { type GatewayEnv, jsonError } from "../http-util.js";
+import type { InboxStore } from "../inbox.js";
+import type { RunManager } from "../run-manager.js";
+import { Delivery } from "./delivery.js";
+import { type Inbound, intake } from "./intake.js";
+import { Outbox } from "./outbox.js";
+import { PeerStore } from "./peers.js";
+import { startTelegram, type TelegramChannel } from "./telegram.js";
+import { webhookHandler, webhookSender } from "./webhooks.js";
+
+/** Default Telegram Bot API base URL. */
+export const TELEGRAM_API = "https://api.telegram.org";
+
+export interface ChannelDeps {
+  db: string;
+  config: () => RatchetConfig;
+  manager: RunManager;
+  inbox: InboxStore;
+  store: SessionStore;
+  env: NodeJS.ProcessEnv;
+  log: (line: string) => void;
+}
+
+/** Running channels: the app's routes and a stop. */
+export interface Channels extends ChannelRoutes {
+  close(): Promise<void>;
+}
+
+/** Opens the channel stores and starts every configured channel. */
+export function startChannels(d: ChannelDeps): Channels {
+  const channels = (): ChannelsConfig => d.config().channels ?? {};
+  const peers = new PeerStore(d.db);
+  const outbox = new Outbox(d.db);
+  const delivery = new Delivery({ outbox, inbox: d.inbox, store: d.store, hub: d.manager.hub, log: d.log });
+  const take = (m: Inbound) =>
+    intake({ manager: d.manager, inbox: d.inbox, peers, outbox, delivery, log: d.log }, m);
+  delivery.resume();
+
+  let telegram: TelegramChannel | undefined;
+  const tg = channels().telegram;
+  if (tg) {
+    const envName = tg.botTokenEnv ?? "TELEGRAM_BOT_TOKEN";
+    const token = d.env[envName] || tg.botToken;
+    if (!token)
+      d.log(
+        `telegram: not started: set ${envName} in the daemon's environment to the bot token from @BotFather`,
+      );
+    else {
+      telegram = startTelegram({
+        token,
+        apiBase: tg.apiBase ?? TELEGRAM_API,
+        pollTimeoutSec: tg.pollTimeoutSec ?? 25,
+        settings: () => channels().telegram ?? {},
+        intake: take,
+        outbox,
+        delivery,
+        log: d.log,
+      });
+      d.log("telegram: polling for messages");
+    }
+  }
+  for (const [name, hook] of Object.entries(channels().webhooks ?? {}))
+    if (hook.replyUrl)
+      delivery.register(
+        `webhook:${name}`,
+        webhookSender(name, hook.replyUrl, () => d.env[hook.secretEnv]),
+      );
+
+  const pairing = new Hono<GatewayEnv>();
+  pairing.get("/api/pairing", (c) => c.json({ pairing: peers.pending() }));
+  const answer = (approve: boolean) => (c: import("hono").Context<GatewayEnv>) => {
+    const code = c.req.param("code") ?? "";
+    const req = approve ? peers.approve(code) : peers.deny(code);
+    if (!req)
+      throw jsonError(404, `no open pairing request with code "${code}" (codes expire after an hour)`);
+    d.log(`${req.channel}: pairing ${approve ? "approved" : "denied"} for ${req.peerId}`);
+    return c.json({ [approve ? "approved" : "denied"]: req });
+  };
+  pairing.post("/api/pairing/:code/approve", answer(true));
+  pairing.post("/api/pairing/:code/deny", answer(false));
+
+  return {
+    hook: webhookHandler({ hooks: () => channels().webhooks ?? {}, env: d.env, intake: take, log: d.log }),
+    pairing,
+    close: async () => {
+      await telegram?.close();
+      await delivery.close();
+      outbox.close();
+      peers.close();
+    },
+  };
+}
