@@ -115,6 +115,26 @@ Exit codes: 0 done, 1 run failed, 2 usage or config error, 3 limit reached, 130 
       });
   }
 
+  const pair = program.command("pair").description("senders asking to talk to the agent through a channel");
+  pair
+    .command("list")
+    .description("open pairing requests")
+    .option("--json", "print JSON")
+    .action(async (flags) => {
+      const { pairList } = await import("./pair-command.js");
+      process.exitCode = await pairList(flags);
+    });
+  for (const decision of ["approve", "deny"] as const) {
+    pair
+      .command(decision)
+      .description(`${decision} a sender by the code they were sent`)
+      .argument("<code>", "pairing code, like ABCD-EFGH")
+      .action(async (code: string) => {
+        const { pairAnswer } = await import("./pair-command.js");
+        process.exitCode = await pairAnswer(code, decision);
+      });
+  }
+
   memoryCommands(program);
   daemonCommands(program);
 

@@ -3,7 +3,9 @@
 // sessions; unknown senders get one pairing code and run nothing until the owner approves it;
 // Bot API failures (429 with retry_after, 500) are retried; long replies are split.
 import assert from "node:assert/strict";
+import path from "node:path";
 import { after, before, test } from "node:test";
+import Database from "better-sqlite3";
 import { type FakeTelegram, startFakeTelegram } from "../../src/testkit/fake-telegram.js";
 import type { ScriptedServer } from "../../src/testkit/scripted-server.js";
 import type { Sandbox } from "../support/cli.js";
@@ -129,4 +131,23 @@ test("a reply longer than Telegram's limit goes out in parts, in order", async (
   const parts = sent.slice(n);
   assert.ok(parts.every((p) => p.chatId === ALICE && p.text.length <= 4096));
   assert.equal(parts.map((p) => p.text).join(""), `echo: ${text}`);
+});
+
+test("afterwards every owed reply is settled as sent, none left in flight", async () => {
+  const db = new Database(path.join(sb.home, "ratchet.db"), { readonly: true });
+  try {
+    const unsettled = () =>
+      db
+        .prepare(
+          "SELECT id, status, in_flight, last_error FROM channel_outbox WHERE status != 'sent' OR in_flight != 0",
+        )
+        .all();
+    // The fake records a message before the daemon reads its answer: give the last write a moment.
+    for (let i = 0; i < 250 && unsettled().length > 0; i++) await new Promise((r) => setTimeout(r, 20));
+    assert.deepEqual(unsettled(), []);
+    const n = (db.prepare("SELECT COUNT(*) AS n FROM channel_outbox").get() as { n: number }).n;
+    assert.equal(n, tg.sent.length - 1, "one row per reply (the split reply is one row)");
+  } finally {
+    db.close();
+  }
 });

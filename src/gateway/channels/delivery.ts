@@ -26,6 +26,11 @@ export class SendError extends Error {
 
 /** How one channel sends. */
 export interface Sender {
+  /**
+   * Whether a send cut short by a crash may be repeated: true when the receiver can drop repeats
+   * (an idempotency key); false gives at most once for that send (the row is marked failed).
+   */
+  resendInDoubt: boolean;
   /** The text cut into parts the channel accepts (empty: nothing to send). */
   parts(text: string): string[];
   /** Sends part `index` of `row`; throws SendError (or anything, taken as retryable). */
@@ -56,6 +61,16 @@ export class Delivery {
   /** Registers the sender of `channel` and sends what it already owes. */
   register(channel: string, sender: Sender): void {
     this.senders.set(channel, sender);
+    for (const row of this.d.outbox.pending(channel)) {
+      if (!row.inFlight) continue;
+      if (sender.resendInDoubt) {
+        this.d.outbox.inFlight(row.id, false);
+        continue;
+      }
+      const note = `in doubt: the daemon stopped while sending part ${row.partsSent + 1}; not resent, so it is never received twice`;
+      this.d.outbox.settle(row.id, "failed", note);
+      this.d.log(`${channel}: reply ${row.id} ${note}`);
+    }
     this.flush(channel);
   }
 
@@ -166,11 +181,13 @@ export class Delivery {
       }
       try {
         for (let i = row.partsSent; i < parts.length; i++) {
+          outbox.inFlight(row.id, true);
           await sender.send(row, parts[i] as string, i, this.abort.signal);
           outbox.progress(row.id, i + 1);
         }
         outbox.settle(row.id, "sent");
       } catch (err) {
+        // Aborted at close: the row stays in flight, so the next start treats it as in doubt.
         if (this.abort.signal.aborted) return;
         const e = err instanceof SendError ? err : new SendError(describeError(err));
         const n = outbox.attempt(row.id, e.message);

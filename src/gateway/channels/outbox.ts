@@ -2,8 +2,9 @@
 // sent once even across kill -9. A row for an inbox message starts "awaiting" (written when the
 // message is accepted, before the channel acknowledges it), becomes "pending" with its text fixed
 // once the message is done or failed, and "sent" right after the channel's API accepted it.
-// Telegram has no idempotency key, so the only repeat window is a crash between its 200 and the
-// "sent" write; webhook receivers get an Idempotency-Key and can drop even that repeat.
+// A send in flight is marked first: after a crash, such a row is "in doubt" (the request may have
+// arrived). Webhooks resend it (receivers drop the repeat by Idempotency-Key); Telegram, which has
+// no idempotency, does not, and marks it failed, so a chat never sees a reply twice.
 // Also keeps small per-channel state (the Telegram update offset). Lives in ratchet.db.
 import Database from "better-sqlite3";
 
@@ -24,6 +25,8 @@ export interface OutboxRow {
   status: OutboxStatus;
   /** Parts already sent (long texts go out in several parts). */
   partsSent: number;
+  /** A send was in flight when it was last written: after a restart, it may have arrived. */
+  inFlight: boolean;
   attempts: number;
   lastError: string | null;
 }
@@ -32,7 +35,8 @@ const SCHEMA = `
 CREATE TABLE IF NOT EXISTS channel_outbox (
   id TEXT PRIMARY KEY, channel TEXT NOT NULL, target TEXT NOT NULL, message_id TEXT, text TEXT,
   status TEXT NOT NULL CHECK (status IN ('awaiting', 'pending', 'sent', 'failed')),
-  parts_sent INTEGER NOT NULL DEFAULT 0, attempts INTEGER NOT NULL DEFAULT 0, last_error TEXT,
+  parts_sent INTEGER NOT NULL DEFAULT 0, in_flight INTEGER NOT NULL DEFAULT 0,
+  attempts INTEGER NOT NULL DEFAULT 0, last_error TEXT,
   created_at INTEGER NOT NULL
 );
 CREATE INDEX IF NOT EXISTS channel_outbox_open ON channel_outbox(status, channel) WHERE status IN ('awaiting', 'pending');
@@ -47,11 +51,16 @@ interface Row {
   text: string | null;
   status: OutboxStatus;
   parts_sent: number;
+  in_flight: number;
   attempts: number;
   last_error: string | null;
 }
 
-/** SQLite-backed outbox. Every write is durable when it returns (WAL, synchronous FULL). */
+/**
+ * SQLite-backed outbox. Writes survive a process kill when they return (WAL, synchronous NORMAL);
+ * no fsync per write, which would widen the in-doubt window of every send. The rows a message
+ * needs before it is acknowledged are written right after the inbox's own FULL write.
+ */
 export class Outbox {
   private db: Database.Database;
 
@@ -61,7 +70,7 @@ export class Outbox {
   ) {
     this.db = new Database(file);
     this.db.pragma("journal_mode = WAL");
-    this.db.pragma("synchronous = FULL");
+    this.db.pragma("synchronous = NORMAL");
     this.db.pragma("busy_timeout = 5000");
     this.db.exec(SCHEMA);
   }
@@ -112,22 +121,31 @@ export class Outbox {
       .run(text, id);
   }
 
-  /** Records that `parts` parts of the text went out. */
+  /** Marks a send as starting (durable before the request leaves) or as answered either way. */
+  inFlight(id: string, on: boolean): void {
+    this.db.prepare("UPDATE channel_outbox SET in_flight = ? WHERE id = ?").run(on ? 1 : 0, id);
+  }
+
+  /** Records that `parts` parts of the text went out (the send in flight is over). */
   progress(id: string, parts: number): void {
-    this.db.prepare("UPDATE channel_outbox SET parts_sent = ? WHERE id = ?").run(parts, id);
+    this.db.prepare("UPDATE channel_outbox SET parts_sent = ?, in_flight = 0 WHERE id = ?").run(parts, id);
   }
 
   /** Final: `sent`, or `failed` with why; the note is kept either way. */
   settle(id: string, status: "sent" | "failed", note?: string): void {
     this.db
-      .prepare("UPDATE channel_outbox SET status = ?, last_error = COALESCE(?, last_error) WHERE id = ?")
+      .prepare(
+        "UPDATE channel_outbox SET status = ?, in_flight = 0, last_error = COALESCE(?, last_error) WHERE id = ?",
+      )
       .run(status, note ?? null, id);
   }
 
   /** Counts a failed attempt; returns the attempts so far. */
   attempt(id: string, error: string): number {
     this.db
-      .prepare("UPDATE channel_outbox SET attempts = attempts + 1, last_error = ? WHERE id = ?")
+      .prepare(
+        "UPDATE channel_outbox SET attempts = attempts + 1, in_flight = 0, last_error = ? WHERE id = ?",
+      )
       .run(error, id);
     return this.get(id)?.attempts ?? 0;
   }
@@ -161,6 +179,7 @@ function toRow(r: Row): OutboxRow {
     text: r.text,
     status: r.status,
     partsSent: r.parts_sent,
+    inFlight: r.in_flight === 1,
     attempts: r.attempts,
     lastError: r.last_error,
   };

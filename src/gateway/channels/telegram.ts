@@ -2,8 +2,9 @@
 // (chat → session, unknown senders pair first); replies go out through the outbox with
 // sendMessage. The update offset is written only after the update's message is stored and its
 // reply owed, and the message's idempotency key is the update id, so a crash anywhere in between
-// re-reads the update and finds the same message: nothing lost, nothing run twice. The token is
-// part of every URL, so URLs are never logged.
+// re-reads the update and finds the same message: nothing lost, nothing run twice. sendMessage
+// has no idempotency key, so a send a crash cut short is not repeated (see outbox.ts): a chat
+// never sees a reply twice. The token is part of every URL, so URLs are never logged.
 import { describeError } from "../../util/errors.js";
 import { type Delivery, SendError, type Sender } from "./delivery.js";
 import type { Inbound, Intake } from "./intake.js";
@@ -54,6 +55,8 @@ export function startTelegram(o: TelegramOptions): TelegramChannel {
     botCall<T>(`${o.apiBase.replace(/\/+$/, "")}/bot${o.token}/${method}`, body, timeoutMs, signal);
 
   const sender: Sender = {
+    // sendMessage has no idempotency key: a send cut short by a crash is not repeated.
+    resendInDoubt: false,
     parts: (text) => splitText(text, TELEGRAM_MAX_TEXT),
     send: async (row: OutboxRow, part: string, _index: number, signal: AbortSignal) => {
       await call("sendMessage", { chat_id: row.target.chatId, text: part }, 30_000, signal);

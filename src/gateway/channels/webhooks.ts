@@ -110,6 +110,7 @@ export function webhookHandler(d: WebhookDeps): (c: Context<GatewayEnv>) => Prom
 /** The sender of one hook's replies: a signed JSON POST to replyUrl. */
 export function webhookSender(name: string, url: string, secret: () => string | undefined): Sender {
   return {
+    resendInDoubt: true,
     parts: (text) => (text.trim() === "" ? [] : [text]),
     send: async (row: OutboxRow, part: string, _index: number, signal: AbortSignal) => {
       const key = secret();
