@@ -31,6 +31,8 @@ export interface Sender {
    * (an idempotency key); false gives at most once for that send (the row is marked failed).
    */
   resendInDoubt: boolean;
+  /** Called once before the first send, outside any in-flight window (e.g. to load the HTTP client). */
+  prepare?(): Promise<void>;
   /** The text cut into parts the channel accepts (empty: nothing to send). */
   parts(text: string): string[];
   /** Sends part `index` of `row`; throws SendError (or anything, taken as retryable). */
@@ -169,9 +171,15 @@ export class Delivery {
     this.flushing.set(channel, p);
   }
 
+  private prepared = new Set<Sender>();
+
   private async drain(channel: string): Promise<void> {
     const sender = this.senders.get(channel) as Sender;
     const { outbox } = this.d;
+    if (sender.prepare && !this.prepared.has(sender)) {
+      this.prepared.add(sender);
+      await sender.prepare().catch(() => undefined);
+    }
     for (const row of outbox.pending(channel)) {
       if (this.closed) return;
       const parts = sender.parts(row.text ?? "");

@@ -9,6 +9,7 @@ import { describeError } from "../../util/errors.js";
 import { type Delivery, SendError, type Sender } from "./delivery.js";
 import type { Inbound, Intake } from "./intake.js";
 import type { Outbox, OutboxRow } from "./outbox.js";
+import { warmFetch } from "./warm.js";
 
 /** Telegram's limit on one message's text. */
 export const TELEGRAM_MAX_TEXT = 4096;
@@ -57,6 +58,7 @@ export function startTelegram(o: TelegramOptions): TelegramChannel {
   const sender: Sender = {
     // sendMessage has no idempotency key: a send cut short by a crash is not repeated.
     resendInDoubt: false,
+    prepare: warmFetch,
     parts: (text) => splitText(text, TELEGRAM_MAX_TEXT),
     send: async (row: OutboxRow, part: string, _index: number, signal: AbortSignal) => {
       await call("sendMessage", { chat_id: row.target.chatId, text: part }, 30_000, signal);

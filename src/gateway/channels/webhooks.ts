@@ -12,6 +12,7 @@ import { type GatewayEnv, jsonError } from "../http-util.js";
 import { SendError, type Sender } from "./delivery.js";
 import type { Inbound, Intake } from "./intake.js";
 import type { OutboxRow } from "./outbox.js";
+import { warmFetch } from "./warm.js";
 
 /** The header carrying `sha256=<hex>`. */
 export const SIGNATURE_HEADER = "x-ratchet-signature";
@@ -111,6 +112,7 @@ export function webhookHandler(d: WebhookDeps): (c: Context<GatewayEnv>) => Prom
 export function webhookSender(name: string, url: string, secret: () => string | undefined): Sender {
   return {
     resendInDoubt: true,
+    prepare: warmFetch,
     parts: (text) => (text.trim() === "" ? [] : [text]),
     send: async (row: OutboxRow, part: string, _index: number, signal: AbortSignal) => {
       const key = secret();
