@@ -30,7 +30,7 @@ async function until(what: string, cond: () => boolean, timeoutMs = 60_000): Pro
   }
 }
 
-test("kill -9 while channel messages are in flight: every accepted message answered exactly once", {
+test("kill -9 while channel messages are in flight: each accepted message runs once, no chat gets a reply twice", {
   timeout: 150_000,
 }, async () => {
   const model = await startReactiveModel();

@@ -9,6 +9,7 @@ import { Outbox } from "../../src/gateway/channels/outbox.js";
 import { MAX_PENDING, PAIRING_TTL_MS, PeerStore } from "../../src/gateway/channels/peers.js";
 import { splitText } from "../../src/gateway/channels/telegram.js";
 import { sign, verify } from "../../src/gateway/channels/webhooks.js";
+import { validateConfig } from "../../src/runtime/config.js";
 
 const dbFile = () => path.join(mkdtempSync(path.join(os.tmpdir(), "ratchet-chan-")), "ratchet.db");
 
@@ -122,4 +123,26 @@ test("webhook signatures: HMAC-SHA256 of the raw body; missing, wrong or truncat
   assert.equal(verify("s3cret", Buffer.from(`${body} `), good), false);
   assert.equal(verify("s3cret", body, good.slice(0, -1)), false);
   assert.equal(verify("s3cret", body, good.replace("sha256=", "")), false);
+});
+
+test("config: channels are validated like the rest (unknown keys, env names, hook names, URLs)", () => {
+  const ok = validateConfig(
+    {
+      channels: {
+        telegram: { allowFrom: [1, "2"], pollTimeoutSec: 10, apiBase: "http://127.0.0.1:9" },
+        webhooks: { "crm-1": { secretEnv: "CRM_SECRET", replyUrl: "https://x.example/r", allowFrom: ["a"] } },
+      },
+    },
+    "config.json",
+  );
+  assert.equal(ok.channels?.webhooks?.["crm-1"]?.secretEnv, "CRM_SECRET");
+  const bad = (channels: unknown) =>
+    assert.throws(() => validateConfig({ channels }, "config.json"), /config.json/);
+  bad({ telegram: { token: "x" } });
+  bad({ telegram: { botTokenEnv: "not an env name" } });
+  bad({ telegram: { apiBase: "ftp://x" } });
+  bad({ webhooks: { "bad name": { secretEnv: "S" } } });
+  bad({ webhooks: { h: {} } });
+  bad({ webhooks: { h: { secretEnv: "S", replyUrl: "nope" } } });
+  bad({ slack: {} });
 });
