@@ -5,6 +5,7 @@ import { mkdtempSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { test } from "node:test";
+import { Delivery, SendError, type Sender } from "../../src/gateway/channels/delivery.js";
 import { Outbox } from "../../src/gateway/channels/outbox.js";
 import { MAX_PENDING, PAIRING_TTL_MS, PeerStore } from "../../src/gateway/channels/peers.js";
 import { splitText } from "../../src/gateway/channels/telegram.js";
@@ -145,4 +146,80 @@ test("config: channels are validated like the rest (unknown keys, env names, hoo
   bad({ webhooks: { h: {} } });
   bad({ webhooks: { h: { secretEnv: "S", replyUrl: "nope" } } });
   bad({ slack: {} });
+});
+
+/** A Delivery over a fresh outbox; only fixed-text rows are used, so inbox, store and hub are unused. */
+function delivery(file: string, log: string[] = []) {
+  const outbox = new Outbox(file);
+  const unused = {} as never;
+  const d = new Delivery({ outbox, inbox: unused, store: unused, hub: unused, log: (l) => log.push(l) });
+  return { outbox, d, log };
+}
+
+/** Sends succeed except where `outcomes` (one per call, in order) holds an error. */
+function recordingSender(opts: { resendInDoubt: boolean; outcomes?: (SendError | undefined)[] }) {
+  const sent: string[] = [];
+  let done: () => void = () => {};
+  const sender: Sender = {
+    resendInDoubt: opts.resendInDoubt,
+    parts: (t) => (t ? [t] : []),
+    send: async (row) => {
+      const err = opts.outcomes?.shift();
+      if (err) throw err;
+      sent.push(row.id);
+      done();
+    },
+  };
+  const waitSent = (n: number) =>
+    new Promise<void>((resolve) => {
+      done = () => sent.length >= n && resolve();
+      done();
+    });
+  return { sender, sent, waitSent };
+}
+
+test("delivery after a crash: a send in doubt is repeated only where the receiver can drop repeats", async () => {
+  for (const resendInDoubt of [false, true]) {
+    const file = dbFile();
+    const first = new Outbox(file);
+    first.queue("a", "ch", {}, "in doubt");
+    first.queue("b", "ch", {}, "never tried");
+    first.inFlight("a", true); // the daemon died here, mid-send of "a"
+    first.close();
+    const { outbox, d, log } = delivery(file);
+    const s = recordingSender({ resendInDoubt });
+    d.register("ch", s.sender);
+    await s.waitSent(resendInDoubt ? 2 : 1);
+    await d.close();
+    assert.deepEqual(s.sent, resendInDoubt ? ["a", "b"] : ["b"]);
+    assert.equal(outbox.get("a")?.status, resendInDoubt ? "sent" : "failed");
+    if (!resendInDoubt) {
+      assert.match(outbox.get("a")?.lastError ?? "", /^in doubt/);
+      assert.match(log.join("\n"), /in doubt/);
+    }
+    outbox.close();
+  }
+});
+
+test("delivery: retryable failures back off and retry in order; permanent ones give up", async () => {
+  const { outbox, d } = delivery(dbFile());
+  const s = recordingSender({
+    resendInDoubt: false,
+    outcomes: [new SendError("busy", 1), undefined, new SendError("no such chat", undefined, true)],
+  });
+  outbox.queue("x", "ch", {}, "first");
+  outbox.queue("y", "ch", {}, "second");
+  outbox.queue("empty", "ch", {}, "");
+  d.register("ch", s.sender);
+  // x: busy (retried after 1 ms) then sent; y: refused for good; empty: nothing to send.
+  await s.waitSent(1);
+  for (let i = 0; i < 200 && outbox.get("empty")?.status !== "sent"; i++)
+    await new Promise((r) => setTimeout(r, 5));
+  await d.close();
+  assert.deepEqual(s.sent, ["x"]);
+  assert.equal(outbox.get("x")?.attempts, 1);
+  assert.equal(outbox.get("y")?.status, "failed");
+  assert.equal(outbox.get("y")?.lastError, "no such chat");
+  assert.equal(outbox.get("empty")?.status, "sent");
+  outbox.close();
 });
