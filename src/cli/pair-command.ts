@@ -14,10 +14,13 @@ export async function pairList(flags: { json?: boolean }): Promise<number> {
   const peers = await openPeers();
   try {
     const open = peers.pending();
+    const paired = peers.paired();
     if (flags.json) {
-      process.stdout.write(`${JSON.stringify(open)}\n`);
+      process.stdout.write(`${JSON.stringify({ pairing: open, paired })}\n`);
       return 0;
     }
+    for (const p of paired)
+      process.stdout.write(`paired   ${p.channel}  ${p.peerId}${p.label ? `  ${p.label}` : ""}\n`);
     if (open.length === 0) process.stdout.write("No one is waiting to pair.\n");
     for (const p of open) {
       const left = Math.max(0, Math.round((p.expiresAt - Date.now()) / 60_000));
@@ -25,6 +28,23 @@ export async function pairList(flags: { json?: boolean }): Promise<number> {
         `${p.code}  ${p.channel}  ${p.peerId}${p.label ? `  ${p.label}` : ""}  (${left} min left)\n`,
       );
     }
+    return 0;
+  } finally {
+    peers.close();
+  }
+}
+
+/** Withdraws one sender's pairing. */
+export async function pairRevoke(channel: string, peerId: string): Promise<number> {
+  const peers = await openPeers();
+  try {
+    if (!peers.revoke(channel, peerId)) {
+      process.stderr.write(
+        `ratchet: ${channel} sender ${peerId} is not paired (see \`ratchet pair list\`; senders in allowFrom are removed in config.json).\n`,
+      );
+      return 1;
+    }
+    process.stdout.write(`Revoked: ${channel} sender ${peerId} must pair again.\n`);
     return 0;
   } finally {
     peers.close();

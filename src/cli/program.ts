@@ -118,7 +118,7 @@ Exit codes: 0 done, 1 run failed, 2 usage or config error, 3 limit reached, 130 
   const pair = program.command("pair").description("senders asking to talk to the agent through a channel");
   pair
     .command("list")
-    .description("open pairing requests")
+    .description("paired senders and open pairing requests")
     .option("--json", "print JSON")
     .action(async (flags) => {
       const { pairList } = await import("./pair-command.js");
@@ -134,6 +134,15 @@ Exit codes: 0 done, 1 run failed, 2 usage or config error, 3 limit reached, 130 
         process.exitCode = await pairAnswer(code, decision);
       });
   }
+  pair
+    .command("revoke")
+    .description("withdraw a paired sender (they must pair again)")
+    .argument("<channel>", 'channel as `pair list` shows it, e.g. "telegram" or "webhook:crm"')
+    .argument("<peer>", "sender id")
+    .action(async (channel: string, peer: string) => {
+      const { pairRevoke } = await import("./pair-command.js");
+      process.exitCode = await pairRevoke(channel, peer);
+    });
 
   memoryCommands(program);
   daemonCommands(program);

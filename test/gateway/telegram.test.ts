@@ -112,6 +112,20 @@ test("an unknown sender gets one pairing code and runs nothing until the owner a
     messageId: tg.sent.length,
   });
   assert.deepEqual(userTextsSeenFor("now?"), ["now?"], "messages before pairing were never stored");
+
+  const paired = (await api(d, "GET", "/api/pairing")).json.paired as { channel: string; peerId: string }[];
+  assert.deepEqual(
+    paired.map((p) => [p.channel, p.peerId]),
+    [["telegram", String(STRANGER)]],
+  );
+  const revoked = await api(d, "POST", "/api/pairing/revoke", {
+    channel: "telegram",
+    peerId: String(STRANGER),
+  });
+  assert.equal(revoked.status, 200, JSON.stringify(revoked.json));
+  const fresh = await exchange(STRANGER, "after revoke");
+  assert.match(fresh?.text ?? "", /pairing code is/, "a revoked sender must pair again");
+  assert.notEqual(/[2-9A-Z]{4}-[2-9A-Z]{4}/.exec(fresh?.text ?? "")?.[0], code, "with a new code");
 });
 
 test("Bot API failures are retried: 500s on getUpdates, a 429 on sendMessage honours retry_after", async () => {

@@ -5,7 +5,7 @@ import { Hono } from "hono";
 import type { ChannelsConfig, RatchetConfig } from "../../runtime/config.js";
 import type { SessionStore } from "../../runtime/session-store.js";
 import type { ChannelRoutes } from "../app.js";
-import { type GatewayEnv, jsonError } from "../http-util.js";
+import { type GatewayEnv, jsonError, readJsonObject, stringField } from "../http-util.js";
 import type { InboxStore } from "../inbox.js";
 import type { RunManager } from "../run-manager.js";
 import { Delivery } from "./delivery.js";
@@ -74,7 +74,19 @@ export function startChannels(d: ChannelDeps): Channels {
       );
 
   const pairing = new Hono<GatewayEnv>();
-  pairing.get("/api/pairing", (c) => c.json({ pairing: peers.pending() }));
+  pairing.get("/api/pairing", (c) => c.json({ pairing: peers.pending(), paired: peers.paired() }));
+  pairing.post("/api/pairing/revoke", async (c) => {
+    const body = await readJsonObject(c);
+    const channel = stringField(body, "channel", true) as string;
+    const peerId = stringField(body, "peerId", true) as string;
+    if (!peers.revoke(channel, peerId))
+      throw jsonError(
+        404,
+        `${channel} sender ${peerId} is not paired (senders in allowFrom are revoked in config)`,
+      );
+    d.log(`${channel}: pairing revoked for ${peerId}`);
+    return c.json({ revoked: { channel, peerId } });
+  });
   const answer = (approve: boolean) => (c: import("hono").Context<GatewayEnv>) => {
     const code = c.req.param("code") ?? "";
     const req = approve ? peers.approve(code) : peers.deny(code);

@@ -98,8 +98,10 @@ export class PeerStore {
     const req = this.find(code);
     if (!req) return undefined;
     this.db
-      .prepare("UPDATE channel_peers SET status = 'allowed', code = NULL WHERE channel = ? AND peer_id = ?")
-      .run(req.channel, req.peerId);
+      .prepare(
+        "UPDATE channel_peers SET status = 'allowed', code = NULL, created_at = ? WHERE channel = ? AND peer_id = ?",
+      )
+      .run(this.now(), req.channel, req.peerId);
     return req;
   }
 
@@ -111,6 +113,23 @@ export class PeerStore {
       .prepare("DELETE FROM channel_peers WHERE channel = ? AND peer_id = ? AND status = 'pending'")
       .run(req.channel, req.peerId);
     return req;
+  }
+
+  /** Senders approved by pairing (the config allowlist is not here), oldest first. */
+  paired(): { channel: string; peerId: string; label: string | null; since: number }[] {
+    const rows = this.db
+      .prepare("SELECT * FROM channel_peers WHERE status = 'allowed' ORDER BY created_at")
+      .all() as Row[];
+    return rows.map((r) => ({ channel: r.channel, peerId: r.peer_id, label: r.label, since: r.created_at }));
+  }
+
+  /** Withdraws a pairing; the sender must pair again. Returns whether one was withdrawn. */
+  revoke(channel: string, peerId: string): boolean {
+    return (
+      this.db
+        .prepare("DELETE FROM channel_peers WHERE channel = ? AND peer_id = ? AND status = 'allowed'")
+        .run(channel, peerId).changes > 0
+    );
   }
 
   /** Open (unexpired) requests, oldest first. */
