@@ -2,13 +2,22 @@
 // a repeated id is the same message, unknown senders get a pairing code, and replies reach the
 // hook's replyUrl once, signed, with Idempotency-Key (retried through a receiver's 500).
 import assert from "node:assert/strict";
+import { writeFileSync } from "node:fs";
 import { createServer, type IncomingHttpHeaders, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
+import path from "node:path";
 import { after, before, test } from "node:test";
 import { sign } from "../../src/gateway/channels/webhooks.js";
 import type { ScriptedServer } from "../../src/testkit/scripted-server.js";
 import type { Sandbox } from "../support/cli.js";
-import { api, type DaemonProc, daemonSandbox, startDaemonProc, startReactiveModel } from "./support.js";
+import {
+  api,
+  type DaemonProc,
+  daemonSandbox,
+  modelConfig,
+  startDaemonProc,
+  startReactiveModel,
+} from "./support.js";
 
 const SECRET = "hook-secret-for-tests";
 
@@ -189,4 +198,42 @@ test("bad bodies are 400s that say what to send", async () => {
   const noText = await hook("crm", { sender: "alice" });
   assert.equal(noText.status, 400);
   assert.match(JSON.stringify(noText.json), /text/);
+});
+
+test("config reload: a new allowFrom applies to the next message, a new replyUrl to the next reply", async () => {
+  const second: Delivery[] = [];
+  const other = createServer((req, res) => {
+    let raw = "";
+    req.on("data", (c) => {
+      raw += c;
+    });
+    req.on("end", () => {
+      second.push({ headers: req.headers, raw, body: JSON.parse(raw) });
+      res.writeHead(200).end();
+    });
+  });
+  await new Promise<void>((r) => other.listen(0, "127.0.0.1", () => r()));
+  const replyUrl = `http://127.0.0.1:${(other.address() as AddressInfo).port}/v2`;
+  writeFileSync(
+    path.join(sb.home, "config.json"),
+    JSON.stringify(
+      modelConfig(model, {
+        channels: { webhooks: { crm: { secretEnv: "CRM_SECRET", allowFrom: ["alice", "carol"], replyUrl } } },
+      }),
+    ),
+  );
+  // The daemon notices the file within moments; until then carol is still a stranger.
+  let r = await hook("crm", { sender: "carol", text: "hi from carol", id: "c-1" });
+  for (let i = 0; i < 200 && r.status !== 202; i++) {
+    await new Promise((res) => setTimeout(res, 50));
+    r = await hook("crm", { sender: "carol", text: "hi from carol", id: "c-1" });
+  }
+  assert.equal(r.status, 202, JSON.stringify(r.json));
+  for (let i = 0; i < 400 && !second.some((x) => x.body.inReplyTo === r.json.messageId); i++)
+    await new Promise((res) => setTimeout(res, 25));
+  const got = second.find((x) => x.body.inReplyTo === r.json.messageId);
+  assert.equal(got?.body.text, "echo: hi from carol");
+  assert.equal(got?.headers["x-ratchet-signature"], sign(SECRET, got?.raw ?? ""));
+  other.closeAllConnections();
+  await new Promise((res) => other.close(res));
 });

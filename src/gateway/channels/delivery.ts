@@ -50,6 +50,7 @@ export interface DeliveryDeps {
 /** Watches accepted messages and sends their replies. */
 export class Delivery {
   private senders = new Map<string, Sender>();
+  private registered = new Set<string>();
   /** Sessions with awaited messages → (their ids, the hub unsubscribe). */
   private watched = new Map<string, { ids: Set<string>; off: () => void }>();
   private flushing = new Map<string, Promise<void>>();
@@ -63,6 +64,17 @@ export class Delivery {
   /** Registers the sender of `channel` and sends what it already owes. */
   register(channel: string, sender: Sender): void {
     this.senders.set(channel, sender);
+    // Rows in flight are in doubt only at the first registration: a later one (a configuration
+    // change) may find a send of this process still going.
+    if (!this.registered.has(channel)) {
+      this.registered.add(channel);
+      this.settleInDoubt(channel, sender);
+    }
+    this.flush(channel);
+  }
+
+  /** Rows a crash left in flight: cleared for resending, or failed where a repeat would show. */
+  private settleInDoubt(channel: string, sender: Sender): void {
     for (const row of this.d.outbox.pending(channel)) {
       if (!row.inFlight) continue;
       if (sender.resendInDoubt) {
@@ -73,7 +85,11 @@ export class Delivery {
       this.d.outbox.settle(row.id, "failed", note);
       this.d.log(`${channel}: reply ${row.id} ${note}`);
     }
-    this.flush(channel);
+  }
+
+  /** Stops sending on `channel` (its rows wait for a sender). */
+  unregister(channel: string): void {
+    this.senders.delete(channel);
   }
 
   /** Settles every awaited row whose message finished while the daemon was down; watches the rest. */
@@ -174,7 +190,8 @@ export class Delivery {
   private prepared = new Set<Sender>();
 
   private async drain(channel: string): Promise<void> {
-    const sender = this.senders.get(channel) as Sender;
+    const sender = this.senders.get(channel);
+    if (!sender) return;
     const { outbox } = this.d;
     if (sender.prepare && !this.prepared.has(sender)) {
       this.prepared.add(sender);

@@ -4,6 +4,7 @@
 import { Hono } from "hono";
 import type { ChannelsConfig, RatchetConfig } from "../../runtime/config.js";
 import type { SessionStore } from "../../runtime/session-store.js";
+import { describeError } from "../../util/errors.js";
 import type { ChannelRoutes } from "../app.js";
 import { type GatewayEnv, jsonError, readJsonObject, stringField } from "../http-util.js";
 import type { InboxStore } from "../inbox.js";
@@ -43,35 +44,69 @@ export function startChannels(d: ChannelDeps): Channels {
     intake({ manager: d.manager, inbox: d.inbox, peers, outbox, delivery, log: d.log }, m);
   delivery.resume();
 
+  // Config changes are picked up within a second: Telegram (re)starts when its token, API base or
+  // poll timeout change, and hooks gain or lose their reply sender. allowFrom, workspace, inbound
+  // hooks, reply URLs and secrets are read at each message or send.
   let telegram: TelegramChannel | undefined;
-  const tg = channels().telegram;
-  if (tg) {
-    const envName = tg.botTokenEnv ?? "TELEGRAM_BOT_TOKEN";
-    const token = d.env[envName] || tg.botToken;
-    if (!token)
+  let telegramKey = "";
+  const syncTelegram = async (): Promise<void> => {
+    const tg = channels().telegram;
+    const envName = tg?.botTokenEnv ?? "TELEGRAM_BOT_TOKEN";
+    const token = tg ? d.env[envName] || tg.botToken : undefined;
+    const key = tg ? JSON.stringify([token, tg.apiBase ?? TELEGRAM_API, tg.pollTimeoutSec ?? 25]) : "";
+    if (key === telegramKey) return;
+    telegramKey = key;
+    if (telegram) {
+      await telegram.close();
+      telegram = undefined;
+      d.log("telegram: stopped polling (configuration changed)");
+    }
+    if (!tg) return;
+    if (!token) {
       d.log(
         `telegram: not started: set ${envName} in the daemon's environment to the bot token from @BotFather`,
       );
-    else {
-      telegram = startTelegram({
-        token,
-        apiBase: tg.apiBase ?? TELEGRAM_API,
-        pollTimeoutSec: tg.pollTimeoutSec ?? 25,
-        settings: () => channels().telegram ?? {},
-        intake: take,
-        outbox,
-        delivery,
-        log: d.log,
-      });
-      d.log("telegram: polling for messages");
+      return;
     }
-  }
-  for (const [name, hook] of Object.entries(channels().webhooks ?? {}))
-    if (hook.replyUrl)
+    telegram = startTelegram({
+      token,
+      apiBase: tg.apiBase ?? TELEGRAM_API,
+      pollTimeoutSec: tg.pollTimeoutSec ?? 25,
+      settings: () => channels().telegram ?? {},
+      intake: take,
+      outbox,
+      delivery,
+      log: d.log,
+    });
+    d.log("telegram: polling for messages");
+  };
+  const replying = new Set<string>();
+  const syncHooks = (): void => {
+    const hooks = channels().webhooks ?? {};
+    for (const [name, hook] of Object.entries(hooks)) {
+      if (!hook.replyUrl || replying.has(name)) continue;
+      replying.add(name);
       delivery.register(
         `webhook:${name}`,
-        webhookSender(name, hook.replyUrl, () => d.env[hook.secretEnv]),
+        webhookSender(name, () => channels().webhooks?.[name], d.env),
       );
+    }
+    for (const name of [...replying])
+      if (!hooks[name]?.replyUrl) {
+        replying.delete(name);
+        delivery.unregister(`webhook:${name}`);
+      }
+  };
+  let seen = d.config();
+  let syncing = syncTelegram().then(syncHooks);
+  const watch = setInterval(() => {
+    if (d.config() === seen) return;
+    seen = d.config();
+    syncing = syncing
+      .then(syncTelegram)
+      .then(syncHooks, (err: unknown) => d.log(`channels: ${describeError(err)}`));
+  }, 1000);
+  watch.unref();
 
   const pairing = new Hono<GatewayEnv>();
   pairing.get("/api/pairing", (c) => c.json({ pairing: peers.pending(), paired: peers.paired() }));
@@ -102,6 +137,8 @@ export function startChannels(d: ChannelDeps): Channels {
     hook: webhookHandler({ hooks: () => channels().webhooks ?? {}, env: d.env, intake: take, log: d.log }),
     pairing,
     close: async () => {
+      clearInterval(watch);
+      await syncing;
       await telegram?.close();
       await delivery.close();
       outbox.close();

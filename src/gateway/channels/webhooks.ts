@@ -108,15 +108,22 @@ export function webhookHandler(d: WebhookDeps): (c: Context<GatewayEnv>) => Prom
   };
 }
 
-/** The sender of one hook's replies: a signed JSON POST to replyUrl. */
-export function webhookSender(name: string, url: string, secret: () => string | undefined): Sender {
+/** The sender of one hook's replies: a signed JSON POST to replyUrl (URL and secret read per send). */
+export function webhookSender(
+  name: string,
+  hook: () => WebhookConfig | undefined,
+  env: NodeJS.ProcessEnv,
+): Sender {
   return {
     resendInDoubt: true,
     prepare: warmFetch,
     parts: (text) => (text.trim() === "" ? [] : [text]),
     send: async (row: OutboxRow, part: string, _index: number, signal: AbortSignal) => {
-      const key = secret();
-      if (!key) throw new SendError(`the secret of webhook "${name}" is not set`, 30_000);
+      const cfg = hook();
+      const url = cfg?.replyUrl;
+      const key = cfg ? env[cfg.secretEnv] : undefined;
+      if (!url) throw new SendError(`webhook "${name}" has no replyUrl any more`, 30_000);
+      if (!key) throw new SendError(`set ${cfg?.secretEnv} to the secret of webhook "${name}"`, 30_000);
       const body = JSON.stringify({
         id: row.id,
         ...(row.messageId ? { inReplyTo: row.messageId } : {}),
