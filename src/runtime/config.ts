@@ -205,7 +205,7 @@ export const CONFIG_SCHEMA: JsonSchema = obj({
       botToken: { type: "string", minLength: 1 },
       apiBase: httpUrl,
       allowFrom: { type: "array", items: { type: ["string", "number"] } },
-      pollTimeoutSec: { type: "integer", minimum: 0, maximum: 50 },
+      pollTimeoutSec: { type: "integer", minimum: 1, maximum: 50 },
       workspace: { type: "string", minLength: 1 },
     }),
     webhooks: {

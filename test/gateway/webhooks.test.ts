@@ -188,6 +188,13 @@ test("an unknown sender gets a pairing code (403) and its reply URL is told once
   assert.equal(after[before + 2]?.body.text, "echo: now?");
 });
 
+test("caller-chosen names cannot forge log lines", async () => {
+  await hook("crm%0AFAKE-LINE-1", { sender: "x", text: "t" });
+  await hook("crm", { sender: "eve\nFAKE-LINE-2", text: "t" });
+  assert.ok(!/\nFAKE-LINE-/.test(d.stderr()), d.stderr());
+  assert.match(d.stderr(), /pairing requested by eve FAKE-LINE-2/);
+});
+
 test("bad bodies are 400s that say what to send", async () => {
   const notJson = await fetch(`${d.url}/hooks/crm`, {
     method: "POST",

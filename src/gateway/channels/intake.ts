@@ -47,7 +47,9 @@ export type Intake =
   | { status: "refused"; reason: string };
 
 /** Stores (or refuses) one inbound message; synchronous, durable when it returns. */
-export function intake(d: IntakeDeps, m: Inbound): Intake {
+export function intake(d: IntakeDeps, raw: Inbound): Intake {
+  // Sender-chosen names reach the log and the owner's pairing list: no control characters.
+  const m = { ...raw, peerId: printable(raw.peerId), ...(raw.label ? { label: printable(raw.label) } : {}) };
   const allowed = m.allowFrom.some((a) => String(a) === m.peerId) || d.peers.isAllowed(m.channel, m.peerId);
   if (!allowed) {
     const p = d.peers.request(m.channel, m.peerId, m.label);
@@ -95,6 +97,11 @@ export function intake(d: IntakeDeps, m: Inbound): Intake {
     }
     return { status: "refused", reason: err.code };
   }
+}
+
+/** `s` without control characters (a newline could fake a log line), at most 200 characters. */
+function printable(s: string): string {
+  return s.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g, " ").slice(0, 200);
 }
 
 /** The one-time reply to an unknown sender. */

@@ -43,19 +43,20 @@ const refused = () => jsonError(401, "unauthorized");
 export function webhookHandler(d: WebhookDeps): (c: Context<GatewayEnv>) => Promise<Response> {
   return async (c) => {
     const name = c.req.param("name") ?? "";
+    const shown = JSON.stringify(name.slice(0, 64)); // caller-chosen: quoted in the log, never raw
     const cfg = Object.hasOwn(d.hooks(), name) ? d.hooks()[name] : undefined;
     const raw = Buffer.from(await c.req.arrayBuffer());
     if (!cfg) {
-      d.log(`webhook "${name}": refused a request: no such hook in channels.webhooks`);
+      d.log(`webhook ${shown}: refused a request: no such hook in channels.webhooks`);
       throw refused();
     }
     const secret = d.env[cfg.secretEnv];
     if (!secret) {
-      d.log(`webhook "${name}": refused a request: set ${cfg.secretEnv} in the daemon's environment`);
+      d.log(`webhook ${shown}: refused a request: set ${cfg.secretEnv} in the daemon's environment`);
       throw refused();
     }
     if (!verify(secret, raw, c.req.header(SIGNATURE_HEADER))) {
-      d.log(`webhook "${name}": refused a request with a missing or wrong signature`);
+      d.log(`webhook ${shown}: refused a request with a missing or wrong signature`);
       throw refused();
     }
     let body: Record<string, unknown>;
