@@ -204,7 +204,8 @@ export const CONFIG_SCHEMA: JsonSchema = obj({
       botTokenEnv: envName,
       botToken: { type: "string", minLength: 1 },
       apiBase: httpUrl,
-      allowFrom: { type: "array", items: { type: ["string", "number"] } },
+      // User ids; a "@username" would never match (names change hands), so it is refused.
+      allowFrom: { type: "array", items: { type: ["string", "integer"], pattern: "^[0-9]+$" } },
       pollTimeoutSec: { type: "integer", minimum: 1, maximum: 50 },
       workspace: { type: "string", minLength: 1 },
     }),

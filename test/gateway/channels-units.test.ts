@@ -143,6 +143,7 @@ test("config: channels are validated like the rest (unknown keys, env names, hoo
   bad({ telegram: { botTokenEnv: "not an env name" } });
   bad({ telegram: { apiBase: "ftp://x" } });
   bad({ telegram: { pollTimeoutSec: 0 } }); // 0 would poll in a tight loop
+  bad({ telegram: { allowFrom: ["@alice"] } }); // ids only
   bad({ webhooks: { "bad name": { secretEnv: "S" } } });
   bad({ webhooks: { h: {} } });
   bad({ webhooks: { h: { secretEnv: "S", replyUrl: "nope" } } });
