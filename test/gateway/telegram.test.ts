@@ -165,3 +165,16 @@ test("afterwards every owed reply is settled as sent, none left in flight", asyn
     db.close();
   }
 });
+
+test("after a restart polling resumes from the stored offset: old updates are not fetched again", async () => {
+  const lastUpdate = tg.say(ALICE, "before restart");
+  await tg.waitSent(tg.sent.length + 1);
+  await d.stop();
+  const pollsBefore = tg.polls.length;
+  d = await startDaemonProc(sb);
+  for (let i = 0; i < 500 && tg.polls.length === pollsBefore; i++)
+    await new Promise((r) => setTimeout(r, 20));
+  assert.equal(tg.polls[pollsBefore], lastUpdate + 1, "the first poll of the new daemon");
+  assert.equal((await exchange(ALICE, "after restart"))?.text, "echo: after restart");
+  assert.equal(tg.sent.filter((s) => s.text === "echo: before restart").length, 1);
+});
