@@ -10,8 +10,11 @@ import type { InboxMessage, InboxStore } from "../inbox.js";
 import { replyTo } from "../progress.js";
 import type { Outbox, OutboxRow } from "./outbox.js";
 
-/** Attempts before a reply is given up (marked failed). */
-export const MAX_ATTEMPTS = 8;
+/**
+ * Attempts before a reply is given up (marked failed). With the backoff capped at a minute, that
+ * rides out about 25 minutes of the channel being down.
+ */
+export const MAX_ATTEMPTS = 30;
 
 /** A send that did not go through: retried unless permanent, after retryAfterMs when given. */
 export class SendError extends Error {

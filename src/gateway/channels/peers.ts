@@ -82,6 +82,9 @@ export class PeerStore {
         )
         .get(channel, this.now() - PAIRING_TTL_MS) as { n: number };
       if (open.n >= MAX_PENDING) return { status: "full" };
+      this.db
+        .prepare("DELETE FROM channel_peers WHERE status = 'pending' AND created_at <= ?")
+        .run(this.now() - PAIRING_TTL_MS);
       const code = newCode();
       this.db
         .prepare(
