@@ -178,9 +178,17 @@ test("kill -9 while channel messages are in flight: each accepted message runs o
     )
     .all();
   const open = db.prepare("SELECT id FROM channel_outbox WHERE status IN ('awaiting', 'pending')").all();
+  const notDone = db.prepare("SELECT id, status, error FROM inbox WHERE status != 'done'").all();
+  const runs = db.prepare("SELECT COUNT(*) AS n FROM inbox").get() as { n: number };
   db.close();
   assert.deepEqual(otherFailures, []);
   assert.deepEqual(open, [], "every reply was settled");
+  assert.deepEqual(notDone, [], "every accepted message ran to the end, in doubt or not");
+  assert.equal(
+    runs.n,
+    tgTexts.length + hookAcks.length + 2,
+    "one inbox message per accepted message (+2 sentinels)",
+  );
 
   assert.ok(kills >= 3, `only ${kills} kills happened`);
   for (const m of tgTexts) {

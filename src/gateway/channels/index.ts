@@ -1,7 +1,7 @@
 // Starts the channels configured under `channels` (loaded by the daemon only when that key exists,
 // so plain starts never pay for it): the stores, reply delivery, Telegram polling, and the handlers
 // the app mounts for inbound webhooks (POST /hooks/:name) and pairing (/api/pairing).
-import { Hono } from "hono";
+import { type Context, Hono } from "hono";
 import type { ChannelsConfig, RatchetConfig } from "../../runtime/config.js";
 import type { SessionStore } from "../../runtime/session-store.js";
 import { describeError } from "../../util/errors.js";
@@ -98,13 +98,13 @@ export function startChannels(d: ChannelDeps): Channels {
       }
   };
   let seen = d.config();
-  let syncing = syncTelegram().then(syncHooks);
+  const failed = (err: unknown) =>
+    d.log(`channels: applying the configuration failed: ${describeError(err)}`);
+  let syncing = syncTelegram().then(syncHooks).catch(failed);
   const watch = setInterval(() => {
     if (d.config() === seen) return;
     seen = d.config();
-    syncing = syncing
-      .then(syncTelegram)
-      .then(syncHooks, (err: unknown) => d.log(`channels: ${describeError(err)}`));
+    syncing = syncing.then(syncTelegram).then(syncHooks).catch(failed);
   }, 1000);
   watch.unref();
 
@@ -122,7 +122,7 @@ export function startChannels(d: ChannelDeps): Channels {
     d.log(`${channel}: pairing revoked for ${peerId}`);
     return c.json({ revoked: { channel, peerId } });
   });
-  const answer = (approve: boolean) => (c: import("hono").Context<GatewayEnv>) => {
+  const answer = (approve: boolean) => (c: Context<GatewayEnv>) => {
     const code = c.req.param("code") ?? "";
     const req = approve ? peers.approve(code) : peers.deny(code);
     if (!req)
