@@ -225,3 +225,19 @@ test("delivery: retryable failures back off and retry in order; permanent ones g
   assert.equal(outbox.get("empty")?.status, "sent");
   outbox.close();
 });
+
+test("delivery: a lane backing off keeps its order and does not hold up other lanes", async () => {
+  const { outbox, d } = delivery(dbFile());
+  const s = recordingSender({ resendInDoubt: false, outcomes: [new SendError("slow down", 30)] });
+  const sender: Sender = { ...s.sender, lane: (row) => String(row.target.chat) };
+  outbox.queue("a1", "ch", { chat: "A" }, "one");
+  outbox.queue("a2", "ch", { chat: "A" }, "two");
+  outbox.queue("b1", "ch", { chat: "B" }, "three");
+  const keepAlive = setInterval(() => {}, 1000); // the retry timer is unref'd, as in the daemon
+  d.register("ch", sender);
+  await s.waitSent(3);
+  clearInterval(keepAlive);
+  await d.close();
+  assert.deepEqual(s.sent, ["b1", "a1", "a2"]);
+  outbox.close();
+});

@@ -34,6 +34,8 @@ export interface Sender {
    * (an idempotency key); false gives at most once for that send (the row is marked failed).
    */
   resendInDoubt: boolean;
+  /** Replies in one lane keep their order; lanes do not wait for each other (default: one lane). */
+  lane?(row: OutboxRow): string;
   /** Called once before the first send, outside any in-flight window (e.g. to load the HTTP client). */
   prepare?(): Promise<void>;
   /** The text cut into parts the channel accepts (empty: nothing to send). */
@@ -191,6 +193,8 @@ export class Delivery {
   }
 
   private prepared = new Set<Sender>();
+  /** Rows backing off after a failure: not tried again before this time (ms since epoch). */
+  private notBefore = new Map<string, number>();
 
   private async drain(channel: string): Promise<void> {
     const sender = this.senders.get(channel);
@@ -200,8 +204,23 @@ export class Delivery {
       this.prepared.add(sender);
       await sender.prepare().catch(() => undefined);
     }
+    // A lane (a chat, a conversation) whose oldest reply is backing off is skipped for this pass,
+    // keeping its order, while other lanes go on: one throttled chat does not hold up the rest.
+    const blocked = new Set<string>();
+    let retryIn: number | undefined;
+    const later = (lane: string, ms: number) => {
+      blocked.add(lane);
+      retryIn = Math.min(retryIn ?? ms, ms);
+    };
     for (const row of outbox.pending(channel)) {
       if (this.closed) return;
+      const lane = sender.lane?.(row) ?? "";
+      if (blocked.has(lane)) continue;
+      const wait = (this.notBefore.get(row.id) ?? 0) - Date.now();
+      if (wait > 0) {
+        later(lane, wait);
+        continue;
+      }
       const parts = sender.parts(row.text ?? "");
       if (parts.length === 0) {
         outbox.settle(row.id, "sent", "empty reply: nothing sent");
@@ -214,6 +233,7 @@ export class Delivery {
           outbox.progress(row.id, i + 1);
         }
         outbox.settle(row.id, "sent");
+        this.notBefore.delete(row.id);
       } catch (err) {
         // Aborted at close: the row stays in flight, so the next start treats it as in doubt.
         if (this.abort.signal.aborted) return;
@@ -221,15 +241,17 @@ export class Delivery {
         const n = outbox.attempt(row.id, e.message);
         if (e.permanent || n >= MAX_ATTEMPTS) {
           outbox.settle(row.id, "failed");
+          this.notBefore.delete(row.id);
           this.d.log(`${channel}: gave up on reply ${row.id} after ${n} attempt(s): ${e.message}`);
           continue;
         }
         const delay = e.retryAfterMs ?? Math.min(60_000, 500 * 2 ** (n - 1));
         this.d.log(`${channel}: sending reply ${row.id} failed (${e.message}); retrying in ${delay} ms`);
-        this.retryLater(channel, delay);
-        return;
+        this.notBefore.set(row.id, Date.now() + delay);
+        later(lane, delay);
       }
     }
+    if (retryIn !== undefined) this.retryLater(channel, retryIn);
   }
 
   private retryLater(channel: string, ms: number): void {

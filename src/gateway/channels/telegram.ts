@@ -59,6 +59,8 @@ export function startTelegram(o: TelegramOptions): TelegramChannel {
     // sendMessage has no idempotency key: a send cut short by a crash is not repeated.
     resendInDoubt: false,
     prepare: warmFetch,
+    // Telegram throttles per chat too: one chat's 429 must not hold up the others.
+    lane: (row) => String(row.target.chatId),
     parts: (text) => splitText(text, TELEGRAM_MAX_TEXT),
     send: async (row: OutboxRow, part: string, _index: number, signal: AbortSignal) => {
       await call("sendMessage", { chat_id: row.target.chatId, text: part }, 30_000, signal);

@@ -118,6 +118,7 @@ export function webhookSender(
   return {
     resendInDoubt: true,
     prepare: warmFetch,
+    lane: (row) => String(row.target.conversation),
     parts: (text) => (text.trim() === "" ? [] : [text]),
     send: async (row: OutboxRow, part: string, _index: number, signal: AbortSignal) => {
       const cfg = hook();
