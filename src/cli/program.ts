@@ -115,6 +115,35 @@ Exit codes: 0 done, 1 run failed, 2 usage or config error, 3 limit reached, 130 
       });
   }
 
+  const pair = program.command("pair").description("senders asking to talk to the agent through a channel");
+  pair
+    .command("list")
+    .description("paired senders and open pairing requests")
+    .option("--json", "print JSON")
+    .action(async (flags) => {
+      const { pairList } = await import("./pair-command.js");
+      process.exitCode = await pairList(flags);
+    });
+  for (const decision of ["approve", "deny"] as const) {
+    pair
+      .command(decision)
+      .description(`${decision} a sender by the code they were sent`)
+      .argument("<code>", "pairing code, like ABCD-EFGH")
+      .action(async (code: string) => {
+        const { pairAnswer } = await import("./pair-command.js");
+        process.exitCode = await pairAnswer(code, decision);
+      });
+  }
+  pair
+    .command("revoke")
+    .description("withdraw a paired sender (they must pair again)")
+    .argument("<channel>", 'channel as `pair list` shows it, e.g. "telegram" or "webhook:crm"')
+    .argument("<peer>", "sender id")
+    .action(async (channel: string, peer: string) => {
+      const { pairRevoke } = await import("./pair-command.js");
+      process.exitCode = await pairRevoke(channel, peer);
+    });
+
   memoryCommands(program);
   daemonCommands(program);
   cronCommands(program);

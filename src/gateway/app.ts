@@ -1,6 +1,6 @@
 // The daemon's HTTP application: health, web page (no auth), then auth on everything else, a body limit,
 // the route modules, and JSON errors for every failure. Channels add their routes as modules here.
-import { Hono } from "hono";
+import { type Context, Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import type { ApprovalStore } from "../runtime/approval-store.js";
 import type { SessionStore } from "../runtime/session-store.js";
@@ -29,12 +29,26 @@ export interface AppDeps {
   approvals: ApprovalStore;
   /** Cron jobs and heartbeats; without it the /api/cron routes are absent. */
   scheduler?: Scheduler;
+  /** Set by the daemon once channels start (only when configured): webhooks in, pairing. */
+  channels?: { current?: ChannelRoutes };
+}
+
+/** What running channels serve: POST /hooks/:name (signed, no token) and /api/pairing*. */
+export interface ChannelRoutes {
+  hook(c: Context<GatewayEnv>): Promise<Response>;
+  pairing: Hono<GatewayEnv>;
 }
 
 /** The remote address of a request (loopback address in tests via app.request()). */
 export function remoteAddress(env: GatewayEnv["Bindings"] | undefined): string {
   return env?.incoming?.socket?.remoteAddress ?? "unknown";
 }
+
+/** The body limit of the routes before the auth middleware (which applies it to the rest). */
+const limitBody = bodyLimit({
+  maxSize: MAX_BODY_BYTES,
+  onError: () => jsonError(413, `request body over ${MAX_BODY_BYTES} bytes`).getResponse(),
+});
 
 /** Builds the application. */
 export function createApp(d: AppDeps): Hono<GatewayEnv> {
@@ -44,6 +58,13 @@ export function createApp(d: AppDeps): Hono<GatewayEnv> {
 
   app.get("/api/health", (c) => c.json({ ok: true, version: d.version }));
   webUiRoutes(app); // static page and assets, no data: before auth
+  const noChannels = () => jsonError(404, "no channels are configured (config key `channels`)");
+  // Inbound webhooks prove themselves by an HMAC signature, not the token: before the auth middleware.
+  app.post("/hooks/:name", limitBody, (c) => {
+    const ch = d.channels?.current;
+    if (!ch) throw noChannels();
+    return ch.hook(c);
+  });
 
   app.use("*", async (c, next) => {
     const verdict = authenticate(
@@ -73,5 +94,12 @@ export function createApp(d: AppDeps): Hono<GatewayEnv> {
   app.route("/api", approvalRoutes({ approvals: d.approvals, manager: d.manager }));
   if (d.scheduler) app.route("/api", cronRoutes(d.scheduler));
   app.route("/v1", openAiRoutes(d));
+  const pairing = (c: Context<GatewayEnv>) => {
+    const ch = d.channels?.current;
+    if (!ch) throw noChannels();
+    return ch.pairing.fetch(c.req.raw, c.env);
+  };
+  app.all("/api/pairing", pairing);
+  app.all("/api/pairing/*", pairing);
   return app;
 }

@@ -11,7 +11,7 @@ import { ApprovalStore } from "../runtime/approval-store.js";
 import { SessionStore } from "../runtime/session-store.js";
 import type { ExecBackend } from "../tools/exec-backend.js";
 import { userError } from "../util/errors.js";
-import { createApp, MAX_BODY_BYTES } from "./app.js";
+import { type ChannelRoutes, createApp, MAX_BODY_BYTES } from "./app.js";
 import { AuthLimiter } from "./auth.js";
 import { watchConfig } from "./config-watch.js";
 import { InboxStore } from "./inbox.js";
@@ -80,6 +80,8 @@ export async function startDaemon(o: DaemonOptions): Promise<Daemon> {
     ...(o.exec ? { exec: o.exec } : {}),
     log,
   });
+  // Channels start after recovery, and only when configured (their code loads then).
+  const channels: { current?: ChannelRoutes & { close(): Promise<void> } } = {};
   const cronStore = new SchedulerStore(db);
   const scheduler = new Scheduler({
     store: cronStore,
@@ -88,7 +90,17 @@ export async function startDaemon(o: DaemonOptions): Promise<Daemon> {
     defaultWorkspace: o.workspace,
     log,
   });
-  const app = createApp({ token, version: o.version, limiter, manager, store, inbox, approvals, scheduler });
+  const app = createApp({
+    token,
+    version: o.version,
+    limiter,
+    manager,
+    store,
+    inbox,
+    approvals,
+    scheduler,
+    channels,
+  });
   const listener = getRequestListener(app.fetch);
   const server = createServer((req, res) => {
     if (Number(req.headers["content-length"] ?? 0) > MAX_BODY_BYTES) return tooLarge(req, res);
@@ -127,11 +139,24 @@ export async function startDaemon(o: DaemonOptions): Promise<Daemon> {
   const resumed = manager.recover();
   if (resumed > 0) log(`inbox: re-processing ${resumed} message(s) left from the last run`);
   scheduler.start(); // after recover(): catch-up slots queue behind the resumed messages
+  if (live.current().channels) {
+    const { startChannels } = await import("./channels/index.js");
+    channels.current = startChannels({
+      db,
+      config: live.current,
+      manager,
+      inbox,
+      store,
+      env: process.env,
+      log,
+    });
+  }
 
   return {
     url: `http://${host}:${port}`,
     manager,
     close: async () => {
+      await channels.current?.close();
       scheduler.stop();
       await manager.shutdown();
       ws?.close();

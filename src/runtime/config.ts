@@ -29,6 +29,39 @@ export interface RatchetConfig {
   daemon?: { maxConcurrentRuns?: number; port?: number; workspace?: string };
   /** `cli.useDaemon`: `ratchet run` sends tasks through a running daemon (default false). */
   cli?: { useDaemon?: boolean };
+  /** Chat channels the daemon serves (Telegram, generic webhooks). */
+  channels?: ChannelsConfig;
+}
+
+/** Channels: each conversation gets its own session; unknown senders pair first or are allowlisted. */
+export interface ChannelsConfig {
+  telegram?: {
+    /** Env var holding the bot token (default TELEGRAM_BOT_TOKEN). */
+    botTokenEnv?: string;
+    /** The token itself; prefer botTokenEnv so the file holds no secret. */
+    botToken?: string;
+    /** Bot API base URL (default https://api.telegram.org). */
+    apiBase?: string;
+    /** Telegram user ids allowed without pairing. */
+    allowFrom?: (string | number)[];
+    /** Long-poll timeout of getUpdates (default 25). */
+    pollTimeoutSec?: number;
+    /** Workspace of Telegram conversations (default: the daemon's). */
+    workspace?: string;
+  };
+  /** Generic webhooks by name: in at POST /hooks/<name>, replies out to replyUrl. */
+  webhooks?: Record<string, WebhookConfig>;
+}
+
+/** One generic webhook: requests are signed with the secret (HMAC-SHA256), as are replies. */
+export interface WebhookConfig {
+  /** Env var holding the shared secret. */
+  secretEnv: string;
+  /** Senders allowed without pairing. */
+  allowFrom?: string[];
+  /** Where replies are POSTed (signed, with Idempotency-Key). */
+  replyUrl?: string;
+  workspace?: string;
 }
 
 /** The command sandbox (bubblewrap). On by default; "off" runs commands on the host, each one approved. */
@@ -91,6 +124,7 @@ const nonNegative: JsonSchema = { type: "number", minimum: 0 };
 const positiveInt: JsonSchema = { type: "integer", minimum: 1 };
 const modelRef: JsonSchema = { type: "string", pattern: "^[^/\\s]+/\\S+$" };
 const httpUrl: JsonSchema = { type: "string", pattern: "^https?://" };
+const envName: JsonSchema = { type: "string", pattern: "^[A-Za-z_][A-Za-z0-9_]*$" };
 const compat = obj({
   textToolCalls: { type: "boolean" },
   maxCompletionTokensField: { type: "boolean" },
@@ -165,6 +199,30 @@ export const CONFIG_SCHEMA: JsonSchema = obj({
     workspace: { type: "string", minLength: 1 },
   }),
   cli: obj({ useDaemon: { type: "boolean" } }),
+  channels: obj({
+    telegram: obj({
+      botTokenEnv: envName,
+      botToken: { type: "string", minLength: 1 },
+      apiBase: httpUrl,
+      // User ids; a "@username" would never match (names change hands), so it is refused.
+      allowFrom: { type: "array", items: { type: ["string", "integer"], pattern: "^[0-9]+$" } },
+      pollTimeoutSec: { type: "integer", minimum: 1, maximum: 50 },
+      workspace: { type: "string", minLength: 1 },
+    }),
+    webhooks: {
+      type: "object",
+      propertyNames: { pattern: "^[A-Za-z0-9_-]{1,64}$" },
+      additionalProperties: {
+        ...obj({
+          secretEnv: envName,
+          allowFrom: { type: "array", items: { type: "string", minLength: 1 } },
+          replyUrl: httpUrl,
+          workspace: { type: "string", minLength: 1 },
+        }),
+        required: ["secretEnv"],
+      },
+    },
+  }),
   sandbox: obj({
     mode: { enum: ["bwrap", "off"] },
     network: obj({ allow: { type: "array", items: { type: "string", pattern: "^[A-Za-z0-9*.-]+$" } } }),
