@@ -17,7 +17,7 @@ will shall may might must get got getting gotten s t d ll m re ve im ive id dont
 const CONVERSATIONAL_FRAME = `remind reminding remember recall tell told telling say said saying mention mentioned
 mentioning talk talked talking discuss discussed discussing conversation conversations chat chats chatted previous
 previously earlier ago back going look looking wondering wonder wanted want know think thought please thanks thank
-could would like something anything thing things kind sort way ways lot bit currently recently ever`;
+could would like something anything thing things kind sort way ways lot bit currently recently ever related`;
 
 const SET = new Set(
   `${FUNCTION_WORDS} ${CONVERSATIONAL_FRAME}`
