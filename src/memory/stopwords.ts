@@ -11,7 +11,7 @@ myself no nor not of off on once only or other ought our ours ourselves out over
 she's should shouldn't so some such than that that's the their theirs them themselves then there there's these they
 they'd they'll they're they've this those through to too under until up very was wasn't we we'd we'll we're we've
 were weren't what what's when when's where where's which while who who's whom why why's with won't would wouldn't
-you you'd you'll you're you've your yours yourself yourselves also just really actually maybe still even much many
+you you'd you'll you're you've your yours yourself yourselves also just really actually maybe still even much many since
 will shall may might must get got getting gotten s t d ll m re ve im ive id dont didnt doesnt cant wont isnt`;
 
 const CONVERSATIONAL_FRAME = `remind reminding remember recall tell told telling say said saying mention mentioned
