@@ -41,6 +41,13 @@ export interface RankParams {
   /** Conversations whose chunks all become candidates, and other candidates kept. */
   topSources: number;
   maxCandidates: number;
+  /**
+   * Spread of the chunk list over conversations: past the first `divFree` chunks of a relevant
+   * conversation (score ≥ θ × the best's), each further chunk keeps γ^k of its score.
+   */
+  gamma: number;
+  divFree: number;
+  theta: number;
 }
 
 /** Defaults, chosen on the dev subset of LongMemEval-S. */
@@ -60,6 +67,9 @@ export const DEFAULTS: RankParams = {
   sigmaT: 0.5,
   topSources: 10,
   maxCandidates: 250,
+  gamma: 0.8,
+  divFree: 1,
+  theta: 0.5,
 };
 
 /** Options of one ranking. */
@@ -139,7 +149,9 @@ export function rank(db: IndexDb, query: string, opts: RankOptions = {}): Rankin
     .filter((id) => !opts.window || bestChunk.has(id))
     .map((id) => ({ sourceId: id, score: (src.adjusted.get(id) ?? 0) + p.kappa * (bestChunk.get(id) ?? 0) }))
     .sort((a, b) => b.score - a.score);
-  const top = scored.slice(0, opts.limit ?? 50);
+  const lead = sources.length > 0 ? sources[0].score : 0;
+  const relevant = new Set(sources.filter((s) => s.score >= p.theta * lead).map((s) => s.sourceId));
+  const top = diversify(scored, relevant, p).slice(0, opts.limit ?? 50);
   const rows = new Map(db.chunks(top.map((c) => c.meta.id)).map((r) => [r.id, r]));
   const chunks = top.flatMap((c) => {
     const chunk = rows.get(c.meta.id);
@@ -232,6 +244,34 @@ function rankChunks(
     return { meta: r, score: score * boost, own: mine };
   });
   return scored.sort((a, b) => b.score - a.score);
+}
+
+/**
+ * Spreads the chunk list over the relevant conversations. A question whose answer spans several
+ * conversations ("how many…", "in total", "both") needs a chunk from each near the top, but the
+ * best-matching conversation usually has several chunks that all outscore the others' best (they
+ * share its topic words and its conversation score). So past the first `divFree` chunks of a
+ * conversation, the k-th further one keeps γ^k of its score — a greedy MMR whose redundancy is "same
+ * conversation as chunks already listed"; the order within a conversation is kept. Chunks of
+ * conversations that are not themselves relevant are demoted as a conversation's second chunk
+ * would be, so diversity never lifts an off-topic conversation over a relevant one's chunks.
+ */
+export function diversify<T extends { meta: { sourceId: number }; score: number }>(
+  ranked: readonly T[],
+  relevant: ReadonlySet<number>,
+  p: Pick<RankParams, "gamma" | "divFree">,
+): T[] {
+  if (p.gamma >= 1) return [...ranked];
+  const seen = new Map<number, number>();
+  return ranked
+    .map((c) => {
+      const k = seen.get(c.meta.sourceId) ?? 0;
+      seen.set(c.meta.sourceId, k + 1);
+      const extra = relevant.has(c.meta.sourceId) ? Math.max(0, k - p.divFree) : 1;
+      return { c, s: c.score * p.gamma ** extra };
+    })
+    .sort((a, b) => b.s - a.s)
+    .map((x) => x.c);
 }
 
 /**

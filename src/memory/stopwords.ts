@@ -11,13 +11,13 @@ myself no nor not of off on once only or other ought our ours ourselves out over
 she's should shouldn't so some such than that that's the their theirs them themselves then there there's these they
 they'd they'll they're they've this those through to too under until up very was wasn't we we'd we'll we're we've
 were weren't what what's when when's where where's which while who who's whom why why's with won't would wouldn't
-you you'd you'll you're you've your yours yourself yourselves also just really actually maybe still even much many
+you you'd you'll you're you've your yours yourself yourselves also just really actually maybe still even much many since
 will shall may might must get got getting gotten s t d ll m re ve im ive id dont didnt doesnt cant wont isnt`;
 
 const CONVERSATIONAL_FRAME = `remind reminding remember recall tell told telling say said saying mention mentioned
 mentioning talk talked talking discuss discussed discussing conversation conversations chat chats chatted previous
 previously earlier ago back going look looking wondering wonder wanted want know think thought please thanks thank
-could would like something anything thing things kind sort way ways lot bit currently recently ever`;
+could would like something anything thing things kind sort way ways lot bit currently recently ever related`;
 
 const SET = new Set(
   `${FUNCTION_WORDS} ${CONVERSATIONAL_FRAME}`
