@@ -167,7 +167,9 @@ function daemonCommands(program: Command): void {
   };
   program
     .command("daemon")
-    .description("run the always-on daemon in the foreground (HTTP + WebSocket API, OpenAI-compatible /v1)")
+    .description(
+      "run the always-on daemon in the foreground: HTTP + WebSocket API, OpenAI-compatible /v1, web UI at /, channels and the scheduler",
+    )
     .option("--host <host>", "address to listen on (default 127.0.0.1)")
     .option("--port <port>", "port (default 7878, or config daemon.port; 0 picks a free one)", port)
     .option("--allow-remote", "allow a non-loopback --host (the token is always required)")
