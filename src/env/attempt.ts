@@ -28,6 +28,8 @@ export interface AttemptOptions {
   /** Per-rollout headers; `{task}`/`{attempt}` replaced; X-Session-Id is added when absent. */
   headers?: Record<string, string>;
   maxSteps?: number;
+  /** Ask the model server for token ids and logprobs (RL rollouts); they go into the trajectory. */
+  tokenIds?: boolean;
   /** Where this attempt's files are kept; default a temporary dir removed afterwards. */
   outDir?: string;
   /** Extra host paths hidden from the agent (the suite folder: other tasks' tests and solutions). */
@@ -259,6 +261,7 @@ async function runRatchet(
       overrides: {
         ...(o.model ? { model: o.model } : {}),
         ...(o.baseUrl ? { baseUrl: fill(o.baseUrl) } : {}),
+        ...(o.tokenIds ? { tokenIds: true } : {}),
         headers,
       },
       limits: { maxSteps: o.maxSteps, maxWallSeconds: task.agentTimeoutSec },
