@@ -101,7 +101,9 @@ export async function runAttempt(
     notes: [],
   };
   if (task.allowInternet)
-    result.notes.push("the task allows internet access; this runner gives the sandbox no network");
+    result.notes.push(
+      "the task allows internet access: its agent and verifier get outbound HTTP(S) to any host through the sandbox proxy (HTTP_PROXY/HTTPS_PROXY), host loopback and private addresses included",
+    );
   try {
     ensureMountPoints();
     const setupError = await setUp(task, workspace, o.home);
@@ -204,7 +206,7 @@ async function runAgent(
       return;
     }
     const binds = [{ source: task.solutionDir, dest: "/solution", readOnly: true }];
-    const sb = await phaseBackend({ workspace, stateDir: o.home, hide, binds });
+    const sb = await phaseBackend({ workspace, stateDir: o.home, hide, binds, internet: task.allowInternet });
     try {
       const command = `bash /solution/${task.solutionEntry}`;
       const started = new Date().toISOString();
@@ -239,7 +241,12 @@ async function runRatchet(
   recorder: TrajectoryRecorder,
   result: AttemptResult,
 ): Promise<void> {
-  const sb: PhaseBackend = await phaseBackend({ workspace, stateDir: o.home, hide });
+  const sb: PhaseBackend = await phaseBackend({
+    workspace,
+    stateDir: o.home,
+    hide,
+    internet: task.allowInternet,
+  });
   const fill = (s: string) => s.replaceAll("{task}", task.name).replaceAll("{attempt}", String(attempt));
   const headers: Record<string, string> = {};
   for (const [k, v] of Object.entries(o.headers ?? {})) headers[k] = fill(v);
@@ -313,7 +320,7 @@ async function verify(
     { source: task.testsDir, dest: "/tests", readOnly: true },
     { source: logs, dest: "/logs/verifier" },
   ];
-  const sb = await phaseBackend({ workspace, stateDir: home, binds });
+  const sb = await phaseBackend({ workspace, stateDir: home, binds, internet: task.allowInternet });
   let r: Awaited<ReturnType<PhaseBackend["run"]>>;
   try {
     r = await sb.run(`bash /tests/${task.testEntry}`, workspace, task.verifierTimeoutSec, task.verifierEnv);
