@@ -13,6 +13,7 @@ export interface EnvRunFlags {
   attempts: number;
   concurrency: number;
   maxSteps?: number;
+  tokenIds?: boolean;
   out?: string;
   redis?: string;
   queue: string;
@@ -44,6 +45,7 @@ export async function envRun(dir: string, flags: EnvRunFlags): Promise<number> {
     ...(flags.baseUrl ? { baseUrl: flags.baseUrl } : {}),
     ...(flags.header ? { headers: parseHeaders(flags.header) } : {}),
     ...(flags.maxSteps ? { maxSteps: flags.maxSteps } : {}),
+    ...(flags.tokenIds ? { tokenIds: true } : {}),
     ...(flags.out ? { out: flags.out } : {}),
     ...(executor ? { executor } : {}),
     onAttempt: (r) => {

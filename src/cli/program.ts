@@ -351,6 +351,10 @@ function envCommands(program: Command): void {
     .option("-k, --attempts <k>", "attempts per task", positiveInt("--attempts"), 1)
     .option("-c, --concurrency <n>", "attempts at a time", positiveInt("--concurrency"), 1)
     .option("--max-steps <n>", "model calls per attempt (default 50)", positiveInt("--max-steps"))
+    .option(
+      "--token-ids",
+      "ask the model server (vLLM, SGLang) for token ids and logprobs; trajectories keep them for RL",
+    )
     .option("-o, --out <dir>", "write report.json and per-attempt results, rewards and trajectories here")
     .option("--redis <url>", "run the attempts on `ratchet env worker` processes through this Redis")
     .option("--queue <name>", "queue name with --redis", "ratchet-env")

@@ -28,6 +28,8 @@ export interface AttemptOptions {
   /** Per-rollout headers; `{task}`/`{attempt}` replaced; X-Session-Id is added when absent. */
   headers?: Record<string, string>;
   maxSteps?: number;
+  /** Ask the model server for token ids and logprobs (RL rollouts); they go into the trajectory. */
+  tokenIds?: boolean;
   /** Where this attempt's files are kept; default a temporary dir removed afterwards. */
   outDir?: string;
   /** Extra host paths hidden from the agent (the suite folder: other tasks' tests and solutions). */
@@ -99,7 +101,9 @@ export async function runAttempt(
     notes: [],
   };
   if (task.allowInternet)
-    result.notes.push("the task allows internet access; this runner gives the sandbox no network");
+    result.notes.push(
+      "the task allows internet access: its agent and verifier get outbound HTTP(S) to any host through the sandbox proxy (HTTP_PROXY/HTTPS_PROXY), host loopback and private addresses included",
+    );
   try {
     ensureMountPoints();
     const setupError = await setUp(task, workspace, o.home);
@@ -202,7 +206,7 @@ async function runAgent(
       return;
     }
     const binds = [{ source: task.solutionDir, dest: "/solution", readOnly: true }];
-    const sb = await phaseBackend({ workspace, stateDir: o.home, hide, binds });
+    const sb = await phaseBackend({ workspace, stateDir: o.home, hide, binds, internet: task.allowInternet });
     try {
       const command = `bash /solution/${task.solutionEntry}`;
       const started = new Date().toISOString();
@@ -237,7 +241,12 @@ async function runRatchet(
   recorder: TrajectoryRecorder,
   result: AttemptResult,
 ): Promise<void> {
-  const sb: PhaseBackend = await phaseBackend({ workspace, stateDir: o.home, hide });
+  const sb: PhaseBackend = await phaseBackend({
+    workspace,
+    stateDir: o.home,
+    hide,
+    internet: task.allowInternet,
+  });
   const fill = (s: string) => s.replaceAll("{task}", task.name).replaceAll("{attempt}", String(attempt));
   const headers: Record<string, string> = {};
   for (const [k, v] of Object.entries(o.headers ?? {})) headers[k] = fill(v);
@@ -259,6 +268,7 @@ async function runRatchet(
       overrides: {
         ...(o.model ? { model: o.model } : {}),
         ...(o.baseUrl ? { baseUrl: fill(o.baseUrl) } : {}),
+        ...(o.tokenIds ? { tokenIds: true } : {}),
         headers,
       },
       limits: { maxSteps: o.maxSteps, maxWallSeconds: task.agentTimeoutSec },
@@ -310,7 +320,7 @@ async function verify(
     { source: task.testsDir, dest: "/tests", readOnly: true },
     { source: logs, dest: "/logs/verifier" },
   ];
-  const sb = await phaseBackend({ workspace, stateDir: home, binds });
+  const sb = await phaseBackend({ workspace, stateDir: home, binds, internet: task.allowInternet });
   let r: Awaited<ReturnType<PhaseBackend["run"]>>;
   try {
     r = await sb.run(`bash /tests/${task.testEntry}`, workspace, task.verifierTimeoutSec, task.verifierEnv);

@@ -3,6 +3,8 @@
 // solution are never visible to it) and has the workspace's .git read-only; the verifier's binds
 // the tests at /tests and a per-attempt host dir at /logs/verifier, which exist only for it. Every
 // phase also sees the workspace at /app, the working directory Harbor tasks are written for.
+// No phase has network, except the agent and verifier of a task with `allow_internet = true`,
+// which reach any host over HTTP(S) through the sandbox's host proxy.
 import { existsSync, mkdirSync } from "node:fs";
 import path from "node:path";
 import type { ExecResult } from "../tools/exec-backend.js";
@@ -39,7 +41,15 @@ export interface PhaseSandbox {
   /** Host paths hidden besides the defaults (task folder, suite folder). */
   hide?: string[];
   binds?: { source: string; dest: string; readOnly?: boolean }[];
+  /**
+   * The task's `allow_internet`: outbound HTTP(S) to any host through the sandbox's host proxy
+   * (HTTP_PROXY/HTTPS_PROXY are set; other traffic has no route). Default false: no network.
+   */
+  internet?: boolean;
 }
+
+/** The allowlist of a phase with internet: one entry, `*`, which the proxy reads as any host. */
+export const INTERNET_ALLOW = ["*"];
 
 /** A closable exec backend for one phase. */
 export interface PhaseBackend {
@@ -75,6 +85,7 @@ export async function phaseBackend(o: PhaseSandbox): Promise<PhaseBackend> {
         : []),
       ...(o.binds ?? []),
     ],
+    ...(o.internet ? { network: { allow: INTERNET_ALLOW } } : {}),
   });
   return {
     exec,

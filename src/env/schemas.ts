@@ -5,6 +5,24 @@ import type { JsonSchema } from "../util/json-schema.js";
 
 const nonNegative = { type: "number", minimum: 0 };
 const count = { type: "integer", minimum: 0 };
+const tokenIds = { type: "array", items: count };
+const logprobs = { type: "array", items: { type: "number", maximum: 0 } };
+const perTurn = (items: JsonSchema) => ({ type: "array", items });
+
+/** Harbor's RolloutDetail: one linear chat segment as per-turn lists (aligned by turn). */
+const ROLLOUT_DETAIL: JsonSchema = {
+  type: "object",
+  additionalProperties: false,
+  properties: {
+    prompt_token_ids: perTurn(tokenIds),
+    completion_token_ids: perTurn(tokenIds),
+    logprobs: perTurn(logprobs),
+    extra: {
+      type: "object",
+      properties: { step_id: { type: "array", items: { type: "integer", minimum: 1 } } },
+    },
+  },
+};
 
 /** ATIF v1.4: what Ratchet emits (required fields per the spec; optional ones typed when present). */
 export const ATIF_SCHEMA: JsonSchema = {
@@ -71,9 +89,13 @@ export const ATIF_SCHEMA: JsonSchema = {
               completion_tokens: count,
               cached_tokens: count,
               cost_usd: nonNegative,
+              // v1.3/v1.4: token-level details, as the model server returned them.
+              prompt_token_ids: tokenIds,
+              completion_token_ids: tokenIds,
+              logprobs,
             },
           },
-          extra: { type: "object" },
+          extra: { type: "object", properties: { trainable: { type: "boolean" } } },
         },
       },
     },
@@ -88,7 +110,10 @@ export const ATIF_SCHEMA: JsonSchema = {
       },
     },
     notes: { type: "string" },
-    extra: { type: "object" },
+    extra: {
+      type: "object",
+      properties: { rollout_details: { type: "array", items: ROLLOUT_DETAIL } },
+    },
   },
 };
 

@@ -5,7 +5,7 @@
 // chat-jsonl.ts) turn the finished record into interchange formats.
 import { appendFileSync } from "node:fs";
 import type { AgentEvent } from "../loop/events.js";
-import type { ToolSpec, Usage } from "../models/types.js";
+import type { TokenDetails, ToolSpec, Usage } from "../models/types.js";
 
 export interface TrajectoryToolCall {
   id: string;
@@ -34,6 +34,13 @@ export interface TrajectoryStep {
   observations?: TrajectoryObservation[];
   usage?: Usage;
   durationMs?: number;
+  /** Token ids and logprobs of an agent step, as the model server returned them (opt-in). */
+  tokens?: TokenDetails;
+  /**
+   * Whether a trainer may learn from this step: true only for a complete response the model
+   * generated. User, system and oracle steps, and failed or aborted responses, are not.
+   */
+  trainable?: boolean;
 }
 
 export interface Trajectory {
@@ -91,6 +98,8 @@ export class TrajectoryRecorder {
         ...(calls.length > 0 ? { toolCalls: calls } : {}),
         usage: m.usage,
         durationMs: Date.now() - this.stepStarted,
+        ...(m.tokens ? { tokens: m.tokens } : {}),
+        trainable: m.stopReason !== "error" && m.stopReason !== "aborted",
       };
       if (calls.length === 0) this.flush();
     } else if (ev.type === "tool_end" && this.pending) {

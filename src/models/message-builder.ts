@@ -9,6 +9,7 @@ import {
   type StopReason,
   type TextBlock,
   type ThinkingBlock,
+  type TokenDetails,
   type ToolCallBlock,
 } from "./types.js";
 import { parseToolArguments } from "./wire-json.js";
@@ -25,6 +26,8 @@ export class MessageBuilder {
   /** Provider-reported total cost (OpenRouter); overrides the computed total. */
   reportedCost?: number;
   failure?: { text: string; retryable: boolean; retryAfterMs?: number };
+  /** Token ids and logprobs as the server sent them; set only when it sent any. */
+  tokens?: TokenDetails;
   private readonly rawArgs = new Map<ToolCallBlock, string>();
 
   /** Appends to the trailing text block, starting one if needed (OpenAI-style flat deltas). */
@@ -59,6 +62,26 @@ export class MessageBuilder {
     this.rawArgs.set(block, (this.rawArgs.get(block) ?? "") + delta);
   }
 
+  /** Records the prompt's token ids (sent once per response). */
+  promptTokenIds(ids: number[]): void {
+    this.tokens ??= {};
+    this.tokens.promptIds = ids;
+  }
+
+  /** Appends generated token ids. */
+  completionTokenIds(ids: number[]): void {
+    this.tokens ??= {};
+    this.tokens.completionIds ??= [];
+    for (const id of ids) this.tokens.completionIds.push(id);
+  }
+
+  /** Appends log-probabilities of generated tokens. */
+  tokenLogprobs(values: number[]): void {
+    this.tokens ??= {};
+    this.tokens.logprobs ??= [];
+    for (const v of values) this.tokens.logprobs.push(v);
+  }
+
   /** Records the first failure; later ones are consequences of it. */
   fail(text: string, retryable: boolean, retryAfter?: number): void {
     this.failure ??= { text, retryable, ...(retryAfter !== undefined ? { retryAfterMs: retryAfter } : {}) };
@@ -85,6 +108,13 @@ export class MessageBuilder {
     }
     // A response that carries tool calls wants them run, whatever its finish reason said.
     const stopReason = content.some((b) => b.type === "toolCall") ? "toolUse" : this.stopReason;
-    return { role: "assistant", content, stopReason, usage, model: `${model.provider}/${model.id}` };
+    return {
+      role: "assistant",
+      content,
+      stopReason,
+      usage,
+      model: `${model.provider}/${model.id}`,
+      ...(this.tokens ? { tokens: this.tokens } : {}),
+    };
   }
 }

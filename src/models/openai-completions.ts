@@ -63,6 +63,12 @@ export function buildOpenAIRequest(
     body[compat.maxCompletionTokensField ? "max_completion_tokens" : "max_tokens"] = maxTokens;
   }
   if (model.temperature !== undefined) body.temperature = model.temperature;
+  if (compat.tokenIds) {
+    // Logprobs of the sampled tokens (OpenAI, vLLM, SGLang), and the token ids themselves
+    // (vLLM >= 0.10.2, SGLang): `prompt_token_ids` once, `token_ids` per choice chunk.
+    body.logprobs = true;
+    body.return_token_ids = true;
+  }
   // Extra fields may override ours, but never tools/messages, which must stay last (see above).
   for (const [k, v] of Object.entries(compat.extraBody ?? {})) {
     if (k !== "tools" && k !== "messages") body[k] = v;
@@ -118,8 +124,33 @@ interface PendingCall {
   held: string;
 }
 
-/** Per-response SSE handler. `nonce` makes generated tool-call ids unique across responses. */
-function openAIHandler(nonce: string): WireHandler {
+/** A list of numbers, or undefined when the value is anything else (never coerced). */
+function numbers(v: unknown): number[] | undefined {
+  return Array.isArray(v) && v.every((x) => typeof x === "number" && Number.isFinite(x))
+    ? (v as number[])
+    : undefined;
+}
+
+/**
+ * Reads token-level details off one choice of a chunk, as sent: the generated ids (`token_ids`
+ * on the choice or its delta; `response_token_ids` of some SGLang builds) and
+ * `logprobs.content[].logprob`. The prompt's ids come once per response, on the chunk itself.
+ */
+function readTokens(choice: Json, delta: Json, b: MessageBuilder): void {
+  const ids = numbers(choice.token_ids) ?? numbers(delta.token_ids) ?? numbers(choice.response_token_ids);
+  if (ids && ids.length > 0) b.completionTokenIds(ids);
+  const lp = isObject(choice.logprobs) ? choice.logprobs.content : undefined;
+  if (Array.isArray(lp)) {
+    const values = lp.flatMap((t) => (isObject(t) && typeof t.logprob === "number" ? [t.logprob] : []));
+    if (values.length > 0) b.tokenLogprobs(values);
+  }
+}
+
+/**
+ * Per-response SSE handler. `nonce` makes generated tool-call ids unique across responses;
+ * `tokens` keeps token ids and logprobs (only when they were asked for).
+ */
+function openAIHandler(nonce: string, tokens = false): WireHandler {
   const calls = new Map<number, PendingCall>();
   const all: PendingCall[] = [];
   let lastIndex = -1;
@@ -192,11 +223,14 @@ function openAIHandler(nonce: string): WireHandler {
         return undefined;
       }
       if (isObject(chunk.usage)) readUsage(chunk.usage, b);
+      const promptIds = tokens ? numbers(chunk.prompt_token_ids) : undefined;
+      if (promptIds) b.promptTokenIds(promptIds);
       const out: ModelEvent[] = [];
       for (const choice of Array.isArray(chunk.choices) ? chunk.choices : []) {
         if (!isObject(choice) || (num(choice.index) ?? 0) !== 0) continue;
         // A non-streamed completion (`message`) reads exactly like one big delta.
         const delta = isObject(choice.delta) ? choice.delta : isObject(choice.message) ? choice.message : {};
+        if (tokens) readTokens(choice, delta, b);
         const reasoning = str(delta.reasoning_content) || str(delta.reasoning);
         if (reasoning) {
           b.thinking(reasoning);
@@ -232,7 +266,7 @@ export function createOpenAIStream(http: HttpClient = nodeHttpClient): StreamFn 
       options,
       http,
       () => buildOpenAIRequest(model, context, options),
-      openAIHandler(nonce),
+      openAIHandler(nonce, model.compat?.tokenIds === true),
     );
     return model.compat?.textToolCalls ? withTextToolCalls(events, nonce) : events;
   };

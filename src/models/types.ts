@@ -52,6 +52,19 @@ export interface Usage {
   cost: Cost;
 }
 
+/**
+ * Token-level details of one response, exactly as the server returned them (vLLM/SGLang with
+ * `compat.tokenIds`). Never re-tokenised: a field the server did not send is absent.
+ */
+export interface TokenDetails {
+  /** The whole prompt of this call as the server tokenised it (history included). */
+  promptIds?: number[];
+  /** The generated tokens, in order. */
+  completionIds?: number[];
+  /** Log-probability of each generated token, aligned with completionIds when both are present. */
+  logprobs?: number[];
+}
+
 export interface AssistantMessage {
   role: "assistant";
   content: (TextBlock | ThinkingBlock | ToolCallBlock)[];
@@ -64,6 +77,8 @@ export interface AssistantMessage {
   retryable?: boolean;
   /** For stopReason "error": server-requested delay before retrying, in ms. */
   retryAfterMs?: number;
+  /** Token ids and logprobs, when the model was asked for them and the server sent them. */
+  tokens?: TokenDetails;
 }
 
 export interface ToolResultMessage {
@@ -109,6 +124,11 @@ export interface ModelCompat {
   streamUsage?: boolean;
   /** Extra fields merged into the request body (e.g. vLLM `logprobs`, `return_token_ids`). */
   extraBody?: Record<string, unknown>;
+  /**
+   * Ask for token ids and logprobs (`logprobs: true`, vLLM/SGLang `return_token_ids: true`) and
+   * keep what the server returns on the message's `tokens`. For RL rollouts; default off.
+   */
+  tokenIds?: boolean;
 }
 
 /** Everything needed to call one model. Resolved from config; no secrets are logged. */

@@ -130,6 +130,7 @@ const compat = obj({
   maxCompletionTokensField: { type: "boolean" },
   streamUsage: { type: "boolean" },
   extraBody: { type: "object" },
+  tokenIds: { type: "boolean" },
 });
 const pricing: JsonSchema = {
   ...obj({ input: nonNegative, output: nonNegative, cacheRead: nonNegative, cacheWrite: nonNegative }),

@@ -84,6 +84,8 @@ export interface ModelOverrides {
   baseUrl?: string;
   /** --header: extra HTTP headers for every call of this run. */
   headers?: Record<string, string>;
+  /** --token-ids: ask every model of this run for token ids and logprobs (compat.tokenIds). */
+  tokenIds?: boolean;
 }
 
 const NO_MODEL_HELP =
@@ -113,6 +115,7 @@ export function resolveModels(
   const fallbacks = (config.fallbackModels ?? [])
     .filter((r) => r !== ref)
     .map((r) => resolveModel(r, config, env, overrides.headers));
+  if (overrides.tokenIds) for (const m of [primary, ...fallbacks]) m.compat = { ...m.compat, tokenIds: true };
   return { primary, fallbacks };
 }
 

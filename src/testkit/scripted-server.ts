@@ -19,6 +19,13 @@ export interface ScriptedReply {
   reasoning?: string;
   toolCalls?: ScriptedToolCall[];
   usage?: { input: number; output: number; cacheRead?: number; cacheWrite?: number };
+  /**
+   * Token-level details sent in OpenAI chunks the way vLLM does with `return_token_ids` and
+   * `logprobs`: `promptIds` as `prompt_token_ids` on the first chunk; `completionIds` as each
+   * choice's `token_ids` and `logprobs` as `choices[].logprobs.content[].logprob`, spread over the
+   * content chunks (the rest on the finish chunk). Sent whatever the request asked for.
+   */
+  tokens?: { promptIds?: number[]; completionIds?: number[]; logprobs?: number[] };
   /** Wire finish/stop reason override (e.g. "length", "max_tokens", "content_filter"). */
   finishReason?: string;
   /** Split text and argument strings into deltas of this many characters. Default 7. */

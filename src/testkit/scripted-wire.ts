@@ -62,20 +62,33 @@ export function openaiFrames(turn: ScriptedReply, ctx: WireContext): string[] {
     model: ctx.model,
   };
   const data = (v: unknown) => `data: ${JSON.stringify(v)}\n\n`;
-  const chunk = (delta: Record<string, unknown>, finish: string | null = null) =>
-    data({ ...base, choices: [{ index: 0, delta, logprobs: null, finish_reason: finish }] });
-  const content: string[] = [];
-  for (const p of pieces(turn.reasoning ?? "", size)) content.push(chunk({ reasoning_content: p }));
-  for (const p of pieces(turn.text ?? "", size)) content.push(chunk({ content: p }));
+  const deltas: Record<string, unknown>[] = [];
+  for (const p of pieces(turn.reasoning ?? "", size)) deltas.push({ reasoning_content: p });
+  for (const p of pieces(turn.text ?? "", size)) deltas.push({ content: p });
   (turn.toolCalls ?? []).forEach((c, index) => {
     const id = c.id ?? `call_${ctx.id}_${index}`;
-    content.push(
-      chunk({ tool_calls: [{ index, id, type: "function", function: { name: c.name, arguments: "" } }] }),
-    );
+    deltas.push({ tool_calls: [{ index, id, type: "function", function: { name: c.name, arguments: "" } }] });
     for (const p of pieces(argsText(c), size)) {
-      content.push(chunk({ tool_calls: [{ index, function: { arguments: p } }] }));
+      deltas.push({ tool_calls: [{ index, function: { arguments: p } }] });
     }
   });
+  // Token details spread over the content chunks and the finish chunk (slot deltas.length).
+  const t = turn.tokens;
+  const slots = deltas.length + 1;
+  const share = <T>(list: T[] | undefined, slot: number) =>
+    list?.slice(Math.floor((slot * list.length) / slots), Math.floor(((slot + 1) * list.length) / slots));
+  const chunk = (delta: Record<string, unknown>, finish: string | null = null, slot = -1) => {
+    const ids = slot >= 0 ? share(t?.completionIds, slot) : undefined;
+    const lps = slot >= 0 ? share(t?.logprobs, slot) : undefined;
+    const logprobs = lps
+      ? { content: lps.map((logprob) => ({ token: "", logprob, bytes: null, top_logprobs: [] })) }
+      : null;
+    return data({
+      ...base,
+      choices: [{ index: 0, delta, logprobs, finish_reason: finish, ...(ids ? { token_ids: ids } : {}) }],
+    });
+  };
+  const content = deltas.map((d, i) => chunk(d, null, i));
   const u = usageOf(turn, ctx);
   const finish = turn.finishReason ?? (turn.toolCalls?.length ? "tool_calls" : "stop");
   const usage = {
@@ -84,11 +97,16 @@ export function openaiFrames(turn: ScriptedReply, ctx: WireContext): string[] {
     total_tokens: u.input + u.cacheRead + u.output,
     prompt_tokens_details: { cached_tokens: u.cacheRead },
   };
-  const tail = [chunk({}, finish), data({ ...base, choices: [], usage }), "data: [DONE]\n\n"];
+  const tail = [chunk({}, finish, deltas.length), data({ ...base, choices: [], usage }), "data: [DONE]\n\n"];
   const e = turn.midStreamError;
   const error = () =>
     data({ error: { message: e?.message, type: e?.type ?? "server_error", code: e?.code ?? null } });
-  return assemble([chunk({ role: "assistant", content: "" })], content, tail, turn, error);
+  const first = data({
+    ...base,
+    ...(t?.promptIds ? { prompt_token_ids: t.promptIds } : {}),
+    choices: [{ index: 0, delta: { role: "assistant", content: "" }, logprobs: null, finish_reason: null }],
+  });
+  return assemble([first], content, tail, turn, error);
 }
 
 /** Anthropic Messages events: message_start … content blocks … message_delta, message_stop. */

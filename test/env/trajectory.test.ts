@@ -178,3 +178,145 @@ test("the CLI prints invalid tasks with their reasons and exits 1; the valid one
   assert.match(r.stdout, /no-reward\s+invalid/);
   assert.match(r.stdout, /invalid: no-reward: tests\/test\.sh wrote no reward/);
 });
+
+// What a vLLM server with return_token_ids and logprobs sends, per reply (first call, then final).
+const TOKENS = [
+  {
+    promptIds: [151644, 8948, 198, 2610, 525],
+    completionIds: [8144, 279, 4226, 13],
+    logprobs: [-0.5, -0.01, -1.25, 0],
+  },
+  {
+    promptIds: [151644, 8948, 198, 2610, 525, 9, 10, 11],
+    completionIds: [10438, 151645],
+    logprobs: [-0.125, -2],
+  },
+];
+const tokenScript = (req: ScriptedRequest) => {
+  const reply = script(req);
+  return { ...reply, tokens: TOKENS[req.json.messages.at(-1)?.role === "tool" ? 1 : 0] };
+};
+
+async function runTokens(flags: string[]) {
+  const fn = await startScriptedServer((req) => tokenScript(req), { models: ["x"] });
+  try {
+    const suite = writeTree({});
+    writeTree(GOOD_TASK, path.join(suite, "good"));
+    const out = mkdtempSync(path.join(os.tmpdir(), "ratchet-env-out-"));
+    const args = ["env", "run", suite, "--model", "openai/scripted", "--base-url", fn.openaiBaseUrl];
+    const r = await ratchet([...args, "--out", out, ...flags], sandbox().env);
+    assert.equal(r.code, 0, r.stderr + r.stdout);
+    const dir = path.join(out, "good", "attempt-1");
+    const atif = JSON.parse(readFileSync(path.join(dir, "trajectory.json"), "utf8"));
+    assert.deepEqual(validate(ATIF_SCHEMA, atif), []);
+    return { atif, bodies: fn.requests.map((q) => q.json) };
+  } finally {
+    await fn.close();
+  }
+}
+
+test("--token-ids: token ids and logprobs reach the ATIF export exactly as the server sent them", async () => {
+  const { atif, bodies } = await runTokens(["--token-ids"]);
+  assert.equal(bodies.length, 2);
+  for (const b of bodies) {
+    assert.equal(b.logprobs, true);
+    assert.equal(b.return_token_ids, true);
+  }
+  const [user, first, last] = atif.steps;
+  assert.equal(user.source, "user");
+  assert.equal(user.extra.trainable, false);
+  assert.equal(user.metrics, undefined);
+  for (const [i, step] of [first, last].entries()) {
+    assert.equal(step.source, "agent");
+    assert.equal(step.extra.trainable, true);
+    assert.deepEqual(step.metrics.prompt_token_ids, TOKENS[i].promptIds);
+    assert.deepEqual(step.metrics.completion_token_ids, TOKENS[i].completionIds);
+    assert.deepEqual(step.metrics.logprobs, TOKENS[i].logprobs);
+  }
+  assert.deepEqual(atif.extra.rollout_details, [
+    {
+      prompt_token_ids: TOKENS.map((t) => t.promptIds),
+      completion_token_ids: TOKENS.map((t) => t.completionIds),
+      logprobs: TOKENS.map((t) => t.logprobs),
+      extra: { step_id: [2, 3] },
+    },
+  ]);
+});
+
+test("without --token-ids nothing is asked for and no token details are exported", async () => {
+  const { atif, bodies } = await runTokens([]);
+  for (const b of bodies) {
+    assert.equal("logprobs" in b, false);
+    assert.equal("return_token_ids" in b, false);
+  }
+  for (const step of atif.steps) {
+    for (const k of ["prompt_token_ids", "completion_token_ids", "logprobs"])
+      assert.equal(step.metrics?.[k], undefined, k);
+  }
+  assert.equal(atif.extra.rollout_details, undefined);
+  assert.equal(atif.steps[1].extra.trainable, true, "still a model-generated turn");
+});
+
+test("rollout_details: only complete model turns are trainable; the schema rejects malformed token data", () => {
+  const rec = new TrajectoryRecorder({
+    sessionId: "s2",
+    task: "t",
+    attempt: 1,
+    agent: { name: "ratchet", version: "0.1.0", model: "p/m" },
+  });
+  rec.add({ source: "user", message: "do it" });
+  const usage = {
+    input: 5,
+    output: 2,
+    cacheRead: 0,
+    cacheWrite: 0,
+    totalTokens: 7,
+    cost: { input: 0, output: 0, cacheRead: 0, cacheWrite: 0, total: 0 },
+  };
+  const text = (t: string) => [{ type: "text" as const, text: t }];
+  rec.onEvent({
+    type: "message",
+    message: {
+      role: "assistant",
+      content: text("par"),
+      stopReason: "error",
+      errorMessage: "stream interrupted",
+      usage,
+      model: "p/m",
+      tokens: { completionIds: [7, 8], logprobs: [-1, -2] },
+    },
+  });
+  // Logprobs only (a server without token ids): recorded as sent, no ids invented.
+  rec.onEvent({
+    type: "message",
+    message: {
+      role: "assistant",
+      content: text("fin"),
+      stopReason: "stop",
+      usage,
+      model: "p/m",
+      tokens: { logprobs: [-0.5, -0.25] },
+    },
+  });
+  const atif = toAtif(rec.finish({ exitReason: "completed", reward: 1 })) as {
+    steps: { extra: { trainable: boolean }; metrics?: Record<string, unknown> }[];
+    extra: Record<string, unknown>;
+  };
+  assert.deepEqual(validate(ATIF_SCHEMA, atif), []);
+  assert.deepEqual(
+    atif.steps.map((s) => s.extra.trainable),
+    [false, false, true],
+  );
+  assert.deepEqual(atif.steps[1].metrics?.completion_token_ids, [7, 8], "kept, though not trainable");
+  assert.deepEqual(atif.extra.rollout_details, [{ logprobs: [[-0.5, -0.25]], extra: { step_id: [3] } }]);
+  const bad = (metrics: Record<string, unknown>) => ({
+    ...atif,
+    steps: atif.steps.map((s, i) => (i === 2 ? { ...s, metrics: { ...s.metrics, ...metrics } } : s)),
+  });
+  assert.notDeepEqual(validate(ATIF_SCHEMA, bad({ completion_token_ids: [1.5] })), []);
+  assert.notDeepEqual(validate(ATIF_SCHEMA, bad({ logprobs: [0.5] })), []);
+  assert.notDeepEqual(
+    validate(ATIF_SCHEMA, { ...atif, extra: { rollout_details: [{ completion_token_ids: [1] }] } }),
+    [],
+  );
+});

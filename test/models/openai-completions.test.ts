@@ -445,3 +445,76 @@ describe("openai-completions: text tool-call recovery", () => {
     });
   });
 });
+
+describe("openai-completions: token ids and logprobs (compat.tokenIds)", () => {
+  const tokens = {
+    promptIds: [151644, 8948, 198, 2610],
+    completionIds: [9707, 0, 1084, 374, 220, 19, 13, 151645],
+    logprobs: [-0.01, -1.5, -0.25, 0, -3.75, -0.5, -0.125, -0.0625],
+  };
+
+  it("asks for them and keeps exactly what the server sent, across chunks", async () => {
+    const turn = { text: "Hello! It is 4.", chunkSize: 3, tokens };
+    await withServer(
+      [turn],
+      async (srv, m) => {
+        const { message } = await collect(streamOpenAI(m, ctx()));
+        assert.equal(srv.requests[0].json.logprobs, true);
+        assert.equal(srv.requests[0].json.return_token_ids, true);
+        assert.deepEqual(message.tokens, tokens);
+        assert.deepEqual(message.content, [{ type: "text", text: turn.text }]);
+      },
+      { compat: { tokenIds: true } },
+    );
+  });
+
+  it("records logprobs alone when the server sends no ids", async () => {
+    const turn = { text: "ok", tokens: { logprobs: [-0.5, -0.25] } };
+    await withServer(
+      [turn],
+      async (_srv, m) => {
+        const { message } = await collect(streamOpenAI(m, ctx()));
+        assert.deepEqual(message.tokens, { logprobs: [-0.5, -0.25] });
+      },
+      { compat: { tokenIds: true } },
+    );
+  });
+
+  it("without the opt-in: nothing asked for, nothing kept, even if the server sends them", async () => {
+    await withServer([{ text: "Hello! It is 4.", tokens }], async (srv, m) => {
+      const { message } = await collect(streamOpenAI(m, ctx()));
+      assert.equal("logprobs" in srv.requests[0].json, false);
+      assert.equal("return_token_ids" in srv.requests[0].json, false);
+      assert.equal(message.tokens, undefined);
+    });
+  });
+
+  it("reads a non-streamed response's prompt_token_ids and choice token_ids", async () => {
+    const body = JSON.stringify({
+      id: "x",
+      object: "chat.completion",
+      prompt_token_ids: [1, 2, 3],
+      choices: [
+        {
+          index: 0,
+          message: { role: "assistant", content: "hi" },
+          logprobs: { content: [{ token: "hi", logprob: -0.75, bytes: null, top_logprobs: [] }] },
+          finish_reason: "stop",
+          token_ids: [42],
+        },
+      ],
+      usage: { prompt_tokens: 3, completion_tokens: 1, total_tokens: 4 },
+    });
+    const http: HttpClient = async () => ({
+      status: 200,
+      headers: { "content-type": "application/json" },
+      body: (async function* () {
+        yield Buffer.from(body);
+      })(),
+      text: async () => body,
+    });
+    const m: ModelSpec = { ...model("openai-completions", "http://x/v1"), compat: { tokenIds: true } };
+    const { message } = await collect(createOpenAIStream(http)(m, ctx()));
+    assert.deepEqual(message.tokens, { promptIds: [1, 2, 3], completionIds: [42], logprobs: [-0.75] });
+  });
+});
