@@ -102,7 +102,7 @@ export async function runAttempt(
   };
   if (task.allowInternet)
     result.notes.push(
-      "the task allows internet access: its agent and verifier get outbound HTTP(S) to any host through the sandbox proxy (HTTP_PROXY/HTTPS_PROXY), host loopback and private addresses included",
+      "the task allows internet access: its agent and verifier get outbound HTTP(S) to any public host through the sandbox proxy (HTTP_PROXY/HTTPS_PROXY); this machine and private networks stay unreachable",
     );
   try {
     ensureMountPoints();

@@ -48,7 +48,7 @@ export interface PhaseSandbox {
   internet?: boolean;
 }
 
-/** The allowlist of a phase with internet: one entry, `*`, which the proxy reads as any host. */
+/** The allowlist of a phase with internet: `*`, which the proxy reads as any public host. */
 export const INTERNET_ALLOW = ["*"];
 
 /** A closable exec backend for one phase. */

@@ -3,7 +3,11 @@
 // plain HTTP requests (absolute-form) and HTTPS CONNECT tunnels to hosts the allowlist names;
 // anything else gets a 403 whose body says why and how to allow it. Decisions are by hostname as
 // the client asked for it; the proxy resolves names itself, so the sandbox needs no DNS. Allowing
-// a name trusts whatever it resolves to (DNS rebinding included): allow names you control.
+// a name by its exact spelling trusts whatever it resolves to: allow names you control. A host
+// admitted only by a wildcard (`*`, `*.example.com`) must not lead to this machine or its private
+// networks: loopback, private, link-local and similar addresses are refused after resolution (so
+// DNS rebinding cannot turn "the internet" into the host's Redis or the daemon's port).
+import * as dns from "node:dns";
 import * as fs from "node:fs";
 import * as http from "node:http";
 import * as net from "node:net";
@@ -30,6 +34,82 @@ export function hostMatches(host: string, pattern: string): boolean {
 /** Whether any allowlist entry matches `host`. */
 export function isHostAllowed(host: string, allow: readonly string[]): boolean {
   return allow.some((p) => hostMatches(host, p));
+}
+
+/** Whether `host` is named by an entry without a wildcard (then internal addresses are allowed). */
+export function isHostNamed(host: string, allow: readonly string[]): boolean {
+  return allow.some((p) => !normalizeHost(p).startsWith("*") && hostMatches(host, p));
+}
+
+// Addresses that are this machine or a private network, never "the internet".
+const INTERNAL = new net.BlockList();
+for (const [net4, bits] of [
+  ["0.0.0.0", 8],
+  ["10.0.0.0", 8],
+  ["100.64.0.0", 10],
+  ["127.0.0.0", 8],
+  ["169.254.0.0", 16],
+  ["172.16.0.0", 12],
+  ["192.0.0.0", 24],
+  ["192.168.0.0", 16],
+  ["198.18.0.0", 15],
+  ["224.0.0.0", 3],
+] as const)
+  INTERNAL.addSubnet(net4, bits, "ipv4");
+for (const [net6, bits] of [
+  ["::", 127], // :: and ::1
+  ["fc00::", 7],
+  ["fe80::", 10],
+  ["ff00::", 8],
+] as const)
+  INTERNAL.addSubnet(net6, bits, "ipv6");
+
+/** Whether `address` (an IP literal) is loopback, private, link-local, multicast or unspecified. */
+export function isInternalAddress(address: string): boolean {
+  const a = normalizeHost(address);
+  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/.exec(a);
+  if (mapped) return INTERNAL.check(mapped[1], "ipv4");
+  const family = net.isIP(a);
+  if (family === 4) return INTERNAL.check(a, "ipv4");
+  if (family === 6) return INTERNAL.check(a, "ipv6");
+  return false;
+}
+
+/** dns.lookup that fails for internal addresses (used for hosts admitted by a wildcard only). */
+const publicOnlyLookup: net.LookupFunction = (hostname, options, callback) => {
+  dns.lookup(hostname, { ...options, all: true }, (err, addresses) => {
+    if (err) return callback(err, "", 0);
+    const list = addresses as dns.LookupAddress[];
+    const bad = list.find((a) => isInternalAddress(a.address));
+    if (bad || list.length === 0)
+      return callback(
+        Object.assign(
+          new Error(`${hostname} resolves to ${bad?.address ?? "nothing"}, an internal address`),
+          {
+            code: "EACCES",
+          },
+        ),
+        "",
+        0,
+      );
+    if (options.all) return (callback as unknown as (e: null, a: dns.LookupAddress[]) => void)(null, list);
+    callback(null, list[0].address, list[0].family);
+  });
+};
+
+/** Why a connection to `host` is refused, or undefined when it may go ahead. */
+function refusal(host: string, allow: readonly string[]): { status: number; body: string } | undefined {
+  if (!isHostAllowed(host, allow)) return { status: 403, body: denialBody(host, allow) };
+  if (!isHostNamed(host, allow) && isInternalAddress(host)) return { status: 403, body: internalBody(host) };
+  return undefined;
+}
+
+function internalBody(host: string): string {
+  return (
+    `Blocked by Ratchet's sandbox network allowlist: "${normalizeHost(host)}" is an internal address ` +
+    "(this machine or a private network), which a wildcard entry does not cover. To permit it, add " +
+    "the exact host or address to the agent's network allow list.\n"
+  );
 }
 
 /** A running proxy. */
@@ -99,8 +179,9 @@ export function startAllowlistProxy(opts: AllowlistProxyOptions): Promise<Allowl
         .end("Ratchet sandbox proxy: use CONNECT for https.\n");
       return;
     }
-    if (!isHostAllowed(url.hostname, allow)) {
-      res.writeHead(403, { "content-type": "text/plain" }).end(denialBody(url.hostname, allow));
+    const refused = refusal(url.hostname, allow);
+    if (refused) {
+      res.writeHead(refused.status, { "content-type": "text/plain" }).end(refused.body);
       return;
     }
     const headers: http.OutgoingHttpHeaders = {};
@@ -113,6 +194,7 @@ export function startAllowlistProxy(opts: AllowlistProxyOptions): Promise<Allowl
         method: req.method,
         path: url.pathname + url.search,
         headers,
+        ...(isHostNamed(url.hostname, allow) ? {} : { lookup: publicOnlyLookup }),
       },
       (up) => {
         const out: http.OutgoingHttpHeaders = {};
@@ -138,8 +220,13 @@ export function startAllowlistProxy(opts: AllowlistProxyOptions): Promise<Allowl
       );
     client.on("error", () => client.destroy());
     if (!target) return reply("400 Bad Request", "Ratchet sandbox proxy: CONNECT host:port expected.\n");
-    if (!isHostAllowed(target.host, allow)) return reply("403 Forbidden", denialBody(target.host, allow));
-    const upstream = net.connect({ host: target.host, port: target.port });
+    const refused = refusal(target.host, allow);
+    if (refused) return reply("403 Forbidden", refused.body);
+    const upstream = net.connect({
+      host: target.host,
+      port: target.port,
+      ...(isHostNamed(target.host, allow) ? {} : { lookup: publicOnlyLookup }),
+    });
     track(upstream);
     let established = false;
     upstream.on("connect", () => {

@@ -1,8 +1,9 @@
 // allow_internet: a task that allows it gets outbound HTTP(S) in its agent and verifier phases
-// through the sandbox's host proxy with the allow-all entry `*`; a task that does not (the
-// default) gets no network at all. The upstream is a loopback server on the host: the sandbox has
-// its own network namespace, so 127.0.0.1 inside it is not the host's, and a request can reach
-// the host server only by going through the proxy (which does not refuse loopback destinations).
+// through the sandbox's host proxy with the entry `*`; a task that does not (the default) gets no
+// network at all. No public host is reachable from these machines, so the test aims both tasks at
+// a server on the host's loopback: the online task's requests reach the proxy, which refuses this
+// machine's addresses under a wildcard (its answer proves the route exists), the offline task has
+// no route at all, and the host server sees nothing from either.
 import assert from "node:assert/strict";
 import { mkdtempSync } from "node:fs";
 import * as http from "node:http";
@@ -12,7 +13,7 @@ import path from "node:path";
 import { after, before, test } from "node:test";
 import { runSuite } from "../../src/env/runner.js";
 import { INTERNET_ALLOW } from "../../src/env/sandboxes.js";
-import { hostMatches, isHostAllowed, startAllowlistProxy } from "../../src/sandbox/proxy.js";
+import { isHostAllowed, isInternalAddress } from "../../src/sandbox/proxy.js";
 import { GOOD_TASK, TOML, writeTree } from "./support.js";
 
 let server: http.Server;
@@ -28,47 +29,26 @@ before(async () => {
 });
 after(() => server.close());
 
-test("the internet allowlist is `*`, which admits any host name or address", async () => {
+test("the internet allowlist is `*`: any public host, not this machine", async () => {
   assert.deepEqual(INTERNET_ALLOW, ["*"]);
-  for (const h of ["example.com", "a.b.c.example.org", "127.0.0.1", "[::1]", "10.0.0.7"]) {
+  for (const h of ["example.com", "a.b.c.example.org", "127.0.0.1", "[::1]", "10.0.0.7"])
     assert.ok(isHostAllowed(h, INTERNET_ALLOW), h);
-    assert.ok(hostMatches(h, "*"), h);
-  }
-  // Through the proxy itself: a loopback upstream is forwarded, not refused.
-  const dir = mkdtempSync(path.join(os.tmpdir(), "ratchet-net-"));
-  const socketPath = path.join(dir, "p.sock");
-  const proxy = await startAllowlistProxy({ allow: INTERNET_ALLOW, socketPath });
-  try {
-    const url = `http://127.0.0.1:${port}/probe`;
-    const body = await new Promise<string>((resolve, reject) => {
-      const req = http.request({ socketPath, path: url, headers: { host: `127.0.0.1:${port}` } }, (res) => {
-        let b = "";
-        res.on("data", (d) => {
-          b += d;
-        });
-        res.on("end", () => resolve(`${res.statusCode} ${b}`));
-      });
-      req.on("error", reject);
-      req.end();
-    });
-    assert.equal(body, "200 ok\n");
-  } finally {
-    await proxy.close();
-  }
+  for (const h of ["127.0.0.1", "[::1]", "10.0.0.7"]) assert.ok(isInternalAddress(h), h);
+  assert.ok(!isInternalAddress("93.184.215.14"));
 });
 
 const task = (internet: boolean, name: string) => ({
   ...GOOD_TASK,
   "task.toml": `${TOML()}[environment]\nallow_internet = ${internet}\n`,
-  "solution/solve.sh": `#!/bin/bash\ncurl -sf --max-time 20 http://127.0.0.1:${port}/answer/${name} > answer.txt\n`,
-  // The verifier needs the network too: it passes only if it can fetch its verdict.
+  // Record what the agent phase got: the proxy's answer, or curl's failure to connect at all.
+  "solution/solve.sh": `#!/bin/bash\ncurl -s --max-time 20 http://127.0.0.1:${port}/answer/${name} > answer.txt 2>&1; echo "curl exit $?" >> answer.txt\n`,
+  // Reward 1 only if both phases reached the proxy (which answered that the host is internal).
   "tests/test.sh":
-    `#!/bin/bash\nif curl -sf --max-time 20 http://127.0.0.1:${port}/verdict/${name} >/dev/null && ` +
-    '[ "$(cat answer.txt 2>/dev/null)" = 42 ]; then echo 1 > /logs/verifier/reward.txt; ' +
-    "else echo 0 > /logs/verifier/reward.txt; fi\n",
+    `#!/bin/bash\nif grep -q "internal address" answer.txt && curl -s --max-time 20 http://127.0.0.1:${port}/verdict/${name} | grep -q "internal address"; then ` +
+    "echo 1 > /logs/verifier/reward.txt; else echo 0 > /logs/verifier/reward.txt; fi\n",
 });
 
-test("allow_internet = true reaches the network in agent and verifier phases; the default gets none", async () => {
+test("allow_internet = true routes both phases through the proxy; the default gets no network; the host sees neither", async () => {
   const suite = writeTree({});
   writeTree(task(true, "online"), path.join(suite, "online"));
   writeTree(task(false, "offline"), path.join(suite, "offline"));
@@ -82,15 +62,9 @@ test("allow_internet = true reaches the network in agent and verifier phases; th
   const byTask = Object.fromEntries(report.results.map((r) => [r.task, r]));
   assert.equal(byTask.online.status, "passed", byTask.online.verifierOutput);
   assert.equal(byTask.online.reward, 1);
-  assert.match(byTask.online.notes.join("\n"), /outbound HTTP\(S\) to any host through the sandbox proxy/);
+  assert.match(byTask.online.notes.join("\n"), /any public host through the sandbox proxy/);
   assert.equal(byTask.offline.status, "failed");
   assert.equal(byTask.offline.reward, 0);
   assert.deepEqual(byTask.offline.notes, []);
-  assert.ok(seen.includes("/answer/online"), "the agent phase reached the host");
-  assert.ok(seen.includes("/verdict/online"), "the verifier phase reached the host");
-  assert.deepEqual(
-    seen.filter((u) => u.endsWith("/offline")),
-    [],
-    "nothing from the task without internet",
-  );
+  assert.deepEqual(seen, [], "the host's loopback server was reached from a sandbox");
 });

@@ -9,7 +9,12 @@ import * as path from "node:path";
 import { after, before, describe, it } from "node:test";
 import { createSandboxExecBackend } from "../../src/sandbox/bwrap-backend.js";
 import { findInPath } from "../../src/sandbox/network-plan.js";
-import { hostMatches, isHostAllowed, startAllowlistProxy } from "../../src/sandbox/proxy.js";
+import {
+  hostMatches,
+  isHostAllowed,
+  isInternalAddress,
+  startAllowlistProxy,
+} from "../../src/sandbox/proxy.js";
 import { hostTempDir, requireSandbox } from "./helpers.js";
 
 const tmp = hostTempDir("proxy");
@@ -102,6 +107,74 @@ describe("allowlist proxy", () => {
     assert.match(denied, /^HTTP\/1\.1 403 Forbidden/);
     assert.match(denied, /"blocked\.example" is not allowed/);
     assert.match(await connect("no-port"), /^HTTP\/1\.1 400/);
+  });
+});
+
+describe("wildcard entries and internal addresses", () => {
+  it("classifies loopback, private, link-local and mapped addresses as internal", () => {
+    for (const a of ["127.0.0.1", "127.9.9.9", "10.1.2.3", "172.16.0.1", "172.31.255.255", "192.168.1.1"])
+      assert.ok(isInternalAddress(a), a);
+    for (const a of ["169.254.169.254", "0.0.0.0", "100.64.0.1", "::1", "[::1]", "::", "fd00::1", "fe80::1"])
+      assert.ok(isInternalAddress(a), a);
+    assert.ok(isInternalAddress("::ffff:127.0.0.1"));
+    for (const a of ["8.8.8.8", "172.32.0.1", "1.1.1.1", "2606:4700::1111", "example.com"])
+      assert.ok(!isInternalAddress(a), a);
+  });
+
+  const viaProxy = (socketPath: string, url: string) =>
+    new Promise<{ status: number; body: string }>((resolve, reject) => {
+      const req = http.request(
+        { socketPath, path: url, method: "GET", headers: { host: new URL(url).host } },
+        (res) => {
+          let body = "";
+          res.on("data", (d) => {
+            body += d;
+          });
+          res.on("end", () => resolve({ status: res.statusCode ?? 0, body }));
+        },
+      );
+      req.on("error", reject);
+      req.end();
+    });
+  const connect = (socketPath: string, authority: string) =>
+    new Promise<string>((resolve, reject) => {
+      const s = net.connect(socketPath, () =>
+        s.write(`CONNECT ${authority} HTTP/1.1\r\nhost: ${authority}\r\n\r\n`),
+      );
+      let got = "";
+      s.on("data", (d) => {
+        got += d.toString();
+        if (got.includes("\r\n\r\n")) s.end();
+      });
+      s.on("close", () => resolve(got));
+      s.on("error", reject);
+    });
+
+  it("`*` does not reach this machine, by address or by a name resolving to it; a named entry does", async () => {
+    const star = path.join(tmp.dir, "star.sock");
+    const named = path.join(tmp.dir, "named.sock");
+    const a = await startAllowlistProxy({ allow: ["*"], socketPath: star });
+    const b = await startAllowlistProxy({ allow: ["*", "127.0.0.1"], socketPath: named });
+    try {
+      const direct = await viaProxy(star, `http://127.0.0.1:${port}/x`);
+      assert.equal(direct.status, 403);
+      assert.match(direct.body, /"127\.0\.0\.1" is an internal address.*add the exact host/);
+      // "localhost" passes the name check, then resolves to loopback: refused at connect time.
+      const byName = await viaProxy(star, `http://localhost:${port}/x`);
+      assert.equal(byName.status, 502);
+      assert.match(byName.body, /an internal address/);
+      assert.match(
+        await connect(star, `127.0.0.1:${port}`),
+        /^HTTP\/1\.1 403 Forbidden[\s\S]*internal address/,
+      );
+      assert.match(await connect(star, `localhost:${port}`), /^HTTP\/1\.1 502[\s\S]*internal address/);
+      const ok = await viaProxy(named, `http://127.0.0.1:${port}/y`);
+      assert.equal(ok.status, 200);
+      assert.equal(ok.body, "hello GET /y\n");
+    } finally {
+      await a.close();
+      await b.close();
+    }
   });
 });
 
