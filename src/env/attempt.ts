@@ -153,7 +153,7 @@ async function setUp(task: Task, workspace: string, home: string): Promise<strin
     });
   }
   if (task.setupScript) {
-    const sb = await phaseBackend({ workspace, stateDir: home });
+    const sb = await phaseBackend({ workspace, stateDir: home, resources: task.resources });
     try {
       // Passed by value: the task folder may sit under a path the sandbox hides (/tmp, $HOME).
       const script = readFileSync(task.setupScript, "utf8");
@@ -206,7 +206,14 @@ async function runAgent(
       return;
     }
     const binds = [{ source: task.solutionDir, dest: "/solution", readOnly: true }];
-    const sb = await phaseBackend({ workspace, stateDir: o.home, hide, binds, internet: task.allowInternet });
+    const sb = await phaseBackend({
+      workspace,
+      stateDir: o.home,
+      hide,
+      binds,
+      internet: task.allowInternet,
+      resources: task.resources,
+    });
     try {
       const command = `bash /solution/${task.solutionEntry}`;
       const started = new Date().toISOString();
@@ -246,6 +253,7 @@ async function runRatchet(
     stateDir: o.home,
     hide,
     internet: task.allowInternet,
+    resources: task.resources,
   });
   const fill = (s: string) => s.replaceAll("{task}", task.name).replaceAll("{attempt}", String(attempt));
   const headers: Record<string, string> = {};
@@ -320,7 +328,13 @@ async function verify(
     { source: task.testsDir, dest: "/tests", readOnly: true },
     { source: logs, dest: "/logs/verifier" },
   ];
-  const sb = await phaseBackend({ workspace, stateDir: home, binds, internet: task.allowInternet });
+  const sb = await phaseBackend({
+    workspace,
+    stateDir: home,
+    binds,
+    internet: task.allowInternet,
+    resources: task.resources,
+  });
   let r: Awaited<ReturnType<PhaseBackend["run"]>>;
   try {
     r = await sb.run(`bash /tests/${task.testEntry}`, workspace, task.verifierTimeoutSec, task.verifierEnv);

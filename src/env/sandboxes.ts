@@ -6,7 +6,9 @@
 // No phase has network, except the agent and verifier of a task with `allow_internet = true`,
 // which reach any host over HTTP(S) through the sandbox's host proxy.
 import { existsSync, mkdirSync } from "node:fs";
+import { availableParallelism } from "node:os";
 import path from "node:path";
+import type { ResourceLimits } from "../sandbox/index.js";
 import type { ExecResult } from "../tools/exec-backend.js";
 
 /** Paths tasks expect inside their environment; they must exist on the host as mount points. */
@@ -46,10 +48,27 @@ export interface PhaseSandbox {
    * (HTTP_PROXY/HTTPS_PROXY are set; other traffic has no route). Default false: no network.
    */
   internet?: boolean;
+  /** The task's `cpus` and `memory_mb`: CPU affinity and a per-process address-space limit. */
+  resources?: { cpus?: number; memoryMb?: number };
 }
 
 /** The allowlist of a phase with internet: `*`, which the proxy reads as any public host. */
 export const INTERNET_ALLOW = ["*"];
+
+/**
+ * The sandbox limits for a task's resources: `cpus` → affinity to that many CPUs (when fewer than
+ * the host has), `memory_mb` → RLIMIT_AS of each process (address space, an upper bound on its
+ * memory; there is no per-task cgroup here). The other defaults stay.
+ */
+export function phaseLimits(
+  r: { cpus?: number; memoryMb?: number },
+  defaults: ResourceLimits,
+): ResourceLimits {
+  const limits: ResourceLimits = { ...defaults };
+  if (r.memoryMb !== undefined && r.memoryMb > 0) limits.addressSpaceBytes = r.memoryMb * 1024 * 1024;
+  if (r.cpus !== undefined && r.cpus > 0 && Math.ceil(r.cpus) < availableParallelism()) limits.cpus = r.cpus;
+  return limits;
+}
 
 /** A closable exec backend for one phase. */
 export interface PhaseBackend {
@@ -86,6 +105,7 @@ export async function phaseBackend(o: PhaseSandbox): Promise<PhaseBackend> {
       ...(o.binds ?? []),
     ],
     ...(o.internet ? { network: { allow: INTERNET_ALLOW } } : {}),
+    ...(o.resources ? { limits: phaseLimits(o.resources, sb.DEFAULT_LIMITS) } : {}),
   });
   return {
     exec,

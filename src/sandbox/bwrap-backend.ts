@@ -38,7 +38,7 @@ import { AF, hostSeccompArch } from "./syscalls.js";
 import { preludeScript, type ResourceLimits } from "./wrapper.js";
 
 /** Resource limit defaults: generous for builds and test suites, fatal for runaways. */
-export const DEFAULT_LIMITS: Required<ResourceLimits> = {
+export const DEFAULT_LIMITS: Required<Omit<ResourceLimits, "cpus">> = {
   cpuSeconds: 900,
   addressSpaceBytes: 8 * 1024 ** 3,
   processes: 1024,

@@ -17,6 +17,8 @@ export interface ResourceLimits {
   processes?: number;
   /** RLIMIT_FSIZE, largest file a process may write, in bytes. */
   fileSizeBytes?: number;
+  /** CPUs the call may run on (affinity to the first N of the host's); unset: all. */
+  cpus?: number;
 }
 
 /** How the sandbox reaches the host-side allowlist proxy. */
@@ -65,6 +67,13 @@ export function preludeScript(opts: { limits: ResourceLimits; bridge?: BridgeSpe
   const fail = (what: string) =>
     `{ echo ${q(`ratchet sandbox: ${what}`)} >&2; exit ${PRELUDE_FAILURE_EXIT}; }`;
   lines.push(`ulimit ${ulimits.join(" ")} || ${fail("could not apply resource limits")}`);
+  if (l.cpus !== undefined) {
+    // Affinity is inherited by every process the command starts; taskset is util-linux.
+    const last = Math.max(1, Math.ceil(l.cpus)) - 1;
+    lines.push(
+      `taskset -pc 0-${last} $$ >/dev/null 2>&1 || ${fail("could not restrict the CPUs (taskset)")}`,
+    );
+  }
 
   const br = opts.bridge;
   if (br) {

@@ -3,7 +3,7 @@
 // and reward hygiene (tests and solution hidden from the agent, .git read-only).
 import assert from "node:assert/strict";
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
-import os from "node:os";
+import os, { availableParallelism } from "node:os";
 import path from "node:path";
 import { test } from "node:test";
 import { runSuite } from "../../src/env/runner.js";
@@ -198,4 +198,39 @@ test("an agent that cannot start is an error of the run, not a failed attempt", 
   assert.match(r.error ?? "", /could not start/);
   assert.equal(report.errors.length, 1);
   assert.deepEqual(report.invalid, []);
+});
+
+test("task resources apply to every phase: cpus as CPU affinity, memory_mb as each process's address-space limit", async () => {
+  const suite = writeTree({});
+  const probe = 'echo "$(nproc) $(ulimit -v)"';
+  const task = (name: string, env: string) =>
+    writeTree(
+      {
+        ...GOOD_TASK,
+        "task.toml": `${TOML()}[environment]\n${env}`,
+        "solution/solve.sh": `#!/bin/bash\n${probe} > agent.txt\necho 42 > answer.txt\n`,
+        // The verifier records its own view, then passes.
+        "tests/test.sh": `#!/bin/bash\n${probe} > /logs/verifier/seen.txt\ncp agent.txt /logs/verifier/agent.txt\necho 1 > /logs/verifier/reward.txt\n`,
+      },
+      path.join(suite, name),
+    );
+  task("limited", "cpus = 1\nmemory_mb = 1536\n");
+  task("default", "");
+  const out = mkdtempSync(path.join(os.tmpdir(), "ratchet-env-out-"));
+  const report = await runSuite({
+    path: suite,
+    agent: "oracle",
+    home: home(),
+    attempts: 1,
+    concurrency: 1,
+    out,
+  });
+  for (const r of report.results) assert.equal(r.status, "passed", JSON.stringify(r));
+  const seen = (task: string, file: string) =>
+    readFileSync(path.join(out, task, "attempt-1", "logs", "verifier", file), "utf8").trim();
+  const cpus = availableParallelism();
+  const expectLimited = `1 ${1536 * 1024}`;
+  assert.equal(seen("limited", "agent.txt"), expectLimited);
+  assert.equal(seen("limited", "seen.txt"), expectLimited);
+  assert.equal(seen("default", "seen.txt"), `${cpus} ${8 * 1024 * 1024}`);
 });
