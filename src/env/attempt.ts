@@ -102,7 +102,7 @@ export async function runAttempt(
   };
   if (task.allowInternet)
     result.notes.push(
-      "the task allows internet access: its agent and verifier get outbound HTTP(S) to any public host through the sandbox proxy (HTTP_PROXY/HTTPS_PROXY); this machine and private networks stay unreachable",
+      "the task allows internet access: its set-up, agent and verifier get outbound HTTP(S) to any public host through the sandbox proxy (HTTP_PROXY/HTTPS_PROXY); this machine and private networks stay unreachable",
     );
   try {
     ensureMountPoints();
@@ -153,7 +153,13 @@ async function setUp(task: Task, workspace: string, home: string): Promise<strin
     });
   }
   if (task.setupScript) {
-    const sb = await phaseBackend({ workspace, stateDir: home, resources: task.resources });
+    // Like a Docker build, set-up may fetch what the task needs, when the task allows the network.
+    const sb = await phaseBackend({
+      workspace,
+      stateDir: home,
+      resources: task.resources,
+      internet: task.allowInternet,
+    });
     try {
       // Passed by value: the task folder may sit under a path the sandbox hides (/tmp, $HOME).
       const script = readFileSync(task.setupScript, "utf8");
