@@ -104,6 +104,10 @@ export async function runAttempt(
     result.notes.push(
       "the task allows internet access: its set-up, agent and verifier get outbound HTTP(S) to any public host through the sandbox proxy (HTTP_PROXY/HTTPS_PROXY); this machine and private networks stay unreachable",
     );
+  if (task.resources.memoryMb !== undefined)
+    result.notes.push(
+      `memory_mb = ${task.resources.memoryMb} is recorded, not enforced: there is no per-task memory cgroup yet (the sandbox's default limits apply)`,
+    );
   try {
     ensureMountPoints();
     const setupError = await setUp(task, workspace, o.home);

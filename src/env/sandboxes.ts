@@ -48,7 +48,7 @@ export interface PhaseSandbox {
    * (HTTP_PROXY/HTTPS_PROXY are set; other traffic has no route). Default false: no network.
    */
   internet?: boolean;
-  /** The task's `cpus` and `memory_mb`: CPU affinity and a per-process address-space limit. */
+  /** The task's `cpus` and `memory_mb` (see phaseLimits: only `cpus` is enforced). */
   resources?: { cpus?: number; memoryMb?: number };
 }
 
@@ -57,15 +57,15 @@ export const INTERNET_ALLOW = ["*"];
 
 /**
  * The sandbox limits for a task's resources: `cpus` → affinity to that many CPUs (when fewer than
- * the host has), `memory_mb` → RLIMIT_AS of each process (address space, an upper bound on its
- * memory; there is no per-task cgroup here). The other defaults stay.
+ * the host has). `memory_mb` is not mapped: the only per-process tool here, RLIMIT_AS, bounds
+ * address space, which Node, the JVM and Go reserve far beyond what they use (Node does not start
+ * under 512 MB); a real limit needs a per-task memory cgroup. The other defaults stay.
  */
 export function phaseLimits(
   r: { cpus?: number; memoryMb?: number },
   defaults: ResourceLimits,
 ): ResourceLimits {
   const limits: ResourceLimits = { ...defaults };
-  if (r.memoryMb !== undefined && r.memoryMb > 0) limits.addressSpaceBytes = r.memoryMb * 1024 * 1024;
   if (r.cpus !== undefined && r.cpus > 0 && Math.ceil(r.cpus) < availableParallelism()) limits.cpus = r.cpus;
   return limits;
 }

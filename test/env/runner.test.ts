@@ -200,7 +200,7 @@ test("an agent that cannot start is an error of the run, not a failed attempt", 
   assert.deepEqual(report.invalid, []);
 });
 
-test("task resources apply to every phase: cpus as CPU affinity, memory_mb as each process's address-space limit", async () => {
+test("task resources: cpus is CPU affinity in every phase; memory_mb is noted as not enforced", async () => {
   const suite = writeTree({});
   const probe = 'echo "$(nproc) $(ulimit -v)"';
   const task = (name: string, env: string) =>
@@ -229,8 +229,11 @@ test("task resources apply to every phase: cpus as CPU affinity, memory_mb as ea
   const seen = (task: string, file: string) =>
     readFileSync(path.join(out, task, "attempt-1", "logs", "verifier", file), "utf8").trim();
   const cpus = availableParallelism();
-  const expectLimited = `1 ${1536 * 1024}`;
+  const expectLimited = `1 ${8 * 1024 * 1024}`;
   assert.equal(seen("limited", "agent.txt"), expectLimited);
   assert.equal(seen("limited", "seen.txt"), expectLimited);
   assert.equal(seen("default", "seen.txt"), `${cpus} ${8 * 1024 * 1024}`);
+  const notes = Object.fromEntries(report.results.map((r) => [r.task, r.notes.join("\n")]));
+  assert.match(notes.limited, /memory_mb = 1536 is recorded, not enforced/);
+  assert.equal(notes.default, "");
 });
