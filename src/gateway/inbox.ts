@@ -2,7 +2,8 @@
 // status moves queued → running → done | failed. On start the daemon re-processes every message
 // still queued or running. Lives in ratchet.db beside the sessions (own tables, own connection).
 import { randomBytes } from "node:crypto";
-import Database from "better-sqlite3";
+import type Database from "better-sqlite3";
+import { openStore } from "../util/sqlite.js";
 
 /** Where a message stands. "running" includes being delivered into another message's run. */
 export type InboxStatus = "queued" | "running" | "done" | "failed";
@@ -58,13 +59,9 @@ export class InboxStore {
     file: string,
     private now: () => number = Date.now,
   ) {
-    this.db = new Database(file);
-    this.db.pragma("journal_mode = WAL");
     // NORMAL (WAL) survives a process kill; `add` switches to FULL so an acknowledged message
     // also survives power loss. Status updates need not: recovery re-derives them from the log.
-    this.db.pragma("synchronous = NORMAL");
-    this.db.pragma("busy_timeout = 5000");
-    this.db.exec(SCHEMA);
+    this.db = openStore(file, SCHEMA, "NORMAL");
   }
 
   /**

@@ -3,7 +3,8 @@
 // connection). A slot's history row and the job's `lastScheduledAt` move in one transaction, so
 // after a crash a slot is either fully handled or still due, never half of each.
 import { randomBytes } from "node:crypto";
-import Database from "better-sqlite3";
+import type Database from "better-sqlite3";
+import { openStore } from "../util/sqlite.js";
 
 /** A plain cron job submits its prompt; a heartbeat first runs cheap checks and may skip the model. */
 export type JobKind = "cron" | "heartbeat";
@@ -119,11 +120,7 @@ export class SchedulerStore {
     file: string,
     private now: () => number = Date.now,
   ) {
-    this.db = new Database(file);
-    this.db.pragma("journal_mode = WAL");
-    this.db.pragma("synchronous = NORMAL");
-    this.db.pragma("busy_timeout = 5000");
-    this.db.exec(SCHEMA);
+    this.db = openStore(file, SCHEMA, "NORMAL");
   }
 
   /** Stores a job; slots before its creation are never due. */

@@ -1,12 +1,7 @@
-// Held calls and the owner's answers, in SQLite beside the sessions (same file, own table), so an
-// approval can be given after the run that asked for it: from `ratchet approvals`, and later from
-// the web UI or a channel. Rows are keyed by the call hash, so an answer applies to that exact call
-// only; an approval is single use (the next run that makes the call consumes it).
-import { mkdirSync } from "node:fs";
-import path from "node:path";
-import Database from "better-sqlite3";
+import type Database from "better-sqlite3";
 import type { ApprovalDecision, ApprovalLedger, ApprovalRequest } from "../policy/approvals.js";
 import { userError } from "../util/errors.js";
+import { openStore } from "../util/sqlite.js";
 
 /** A held call as listed to the owner. */
 export interface PendingApproval extends ApprovalRequest {
@@ -41,11 +36,7 @@ export class ApprovalStore implements ApprovalLedger {
     file: string,
     private now: () => number = Date.now,
   ) {
-    if (file !== ":memory:") mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
-    this.db = new Database(file);
-    this.db.pragma("journal_mode = WAL");
-    this.db.pragma("busy_timeout = 5000");
-    this.db.exec(SCHEMA);
+    this.db = openStore(file, SCHEMA, "FULL");
   }
 
   /** Records a held call. A pending or answered row is kept; a used-up approval is pending again. */

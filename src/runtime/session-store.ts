@@ -2,12 +2,11 @@
 // every message is written the moment it exists, so a crash loses at most the step in flight.
 // The sessions table is a summary derived from it for fast listing.
 import { randomBytes } from "node:crypto";
-import { mkdirSync } from "node:fs";
-import path from "node:path";
-import Database from "better-sqlite3";
+import type Database from "better-sqlite3";
 import type { Message, ToolCallBlock, Usage } from "../models/types.js";
 import { addUsage, emptyUsage } from "../models/types.js";
 import { userError } from "../util/errors.js";
+import { openStore } from "../util/sqlite.js";
 
 /** Format version of entry payloads; bump when their shape changes. */
 export const ENTRY_FORMAT = 1;
@@ -68,12 +67,7 @@ export class SessionStore {
   private now: () => number;
 
   constructor(file: string, now: () => number = Date.now) {
-    if (file !== ":memory:") mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
-    this.db = new Database(file);
-    this.db.pragma("journal_mode = WAL");
-    this.db.pragma("synchronous = NORMAL");
-    this.db.pragma("busy_timeout = 5000");
-    this.db.exec(SCHEMA);
+    this.db = openStore(file, SCHEMA, "NORMAL");
     this.now = now;
   }
 

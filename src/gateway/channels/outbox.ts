@@ -6,7 +6,8 @@
 // arrived). Webhooks resend it (receivers drop the repeat by Idempotency-Key); Telegram, which has
 // no idempotency, does not, and marks it failed, so a chat never sees a reply twice.
 // Also keeps small per-channel state (the Telegram update offset). Lives in ratchet.db.
-import Database from "better-sqlite3";
+import type Database from "better-sqlite3";
+import { openStore } from "../../util/sqlite.js";
 
 /** Where an outbox row stands. */
 export type OutboxStatus = "awaiting" | "pending" | "sent" | "failed";
@@ -68,11 +69,7 @@ export class Outbox {
     file: string,
     private now: () => number = Date.now,
   ) {
-    this.db = new Database(file);
-    this.db.pragma("journal_mode = WAL");
-    this.db.pragma("synchronous = NORMAL");
-    this.db.pragma("busy_timeout = 5000");
-    this.db.exec(SCHEMA);
+    this.db = openStore(file, SCHEMA, "NORMAL");
   }
 
   /** Owes the reply to inbox message `messageId` (no-op when already owed: redelivery is safe). */

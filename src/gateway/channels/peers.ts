@@ -2,7 +2,8 @@
 // it gets a one-time code (short, random, valid for an hour) and the owner approves that code over
 // the authenticated API. Until then its messages are never stored or run. Lives in ratchet.db.
 import { randomInt } from "node:crypto";
-import Database from "better-sqlite3";
+import type Database from "better-sqlite3";
+import { openStore } from "../../util/sqlite.js";
 
 /** How long a pairing code stays valid. */
 export const PAIRING_TTL_MS = 60 * 60 * 1000;
@@ -58,10 +59,7 @@ export class PeerStore {
     file: string,
     private now: () => number = Date.now,
   ) {
-    this.db = new Database(file);
-    this.db.pragma("journal_mode = WAL");
-    this.db.pragma("busy_timeout = 5000");
-    this.db.exec(SCHEMA);
+    this.db = openStore(file, SCHEMA, "FULL");
   }
 
   /** Whether the sender was approved (the config allowlist is checked by the caller). */
