@@ -31,6 +31,40 @@ after(() => {
   tmp.cleanup();
 });
 
+/** A plain HTTP request through the proxy listening on `socketPath`. */
+const viaProxy = (socketPath: string, url: string) =>
+  new Promise<{ status: number; body: string }>((resolve, reject) => {
+    const req = http.request(
+      { socketPath, path: url, method: "GET", headers: { host: new URL(url).host } },
+      (res) => {
+        let body = "";
+        res.on("data", (d) => {
+          body += d;
+        });
+        res.on("end", () => resolve({ status: res.statusCode ?? 0, body }));
+      },
+    );
+    req.on("error", reject);
+    req.end();
+  });
+
+/** A CONNECT through the proxy; once established, one GET through the tunnel. Everything read. */
+const connectVia = (socketPath: string, authority: string) =>
+  new Promise<string>((resolve, reject) => {
+    const s = net.connect(socketPath, () => {
+      s.write(`CONNECT ${authority} HTTP/1.1\r\nhost: ${authority}\r\n\r\n`);
+    });
+    let got = "";
+    s.on("data", (d) => {
+      got += d.toString();
+      if (got.startsWith("HTTP/1.1 200") && got.includes("\r\n\r\n") && !got.includes("hello")) {
+        s.write(`GET /tunnel HTTP/1.1\r\nhost: x\r\nconnection: close\r\n\r\n`);
+      }
+    });
+    s.on("end", () => resolve(got));
+    s.on("error", reject);
+  });
+
 describe("allowlist matching", () => {
   it("matches exact names, subdomain wildcards and *, case-insensitively", () => {
     assert.ok(hostMatches("api.github.com", "api.github.com"));
@@ -53,45 +87,14 @@ describe("allowlist proxy", () => {
   });
   after(() => close());
 
-  const viaProxy = (url: string) =>
-    new Promise<{ status: number; body: string }>((resolve, reject) => {
-      const req = http.request(
-        { socketPath, path: url, method: "GET", headers: { host: new URL(url).host } },
-        (res) => {
-          let body = "";
-          res.on("data", (d) => {
-            body += d;
-          });
-          res.on("end", () => resolve({ status: res.statusCode ?? 0, body }));
-        },
-      );
-      req.on("error", reject);
-      req.end();
-    });
-  const connect = (authority: string) =>
-    new Promise<string>((resolve, reject) => {
-      const s = net.connect(socketPath, () => {
-        s.write(`CONNECT ${authority} HTTP/1.1\r\nhost: ${authority}\r\n\r\n`);
-      });
-      let got = "";
-      s.on("data", (d) => {
-        got += d.toString();
-        if (got.startsWith("HTTP/1.1 200") && got.includes("\r\n\r\n") && !got.includes("hello")) {
-          s.write(`GET /tunnel HTTP/1.1\r\nhost: x\r\nconnection: close\r\n\r\n`);
-        }
-      });
-      s.on("end", () => resolve(got));
-      s.on("error", reject);
-    });
-
   it("forwards plain HTTP to an allowed host", async () => {
-    const res = await viaProxy(`http://127.0.0.1:${port}/a?b=1`);
+    const res = await viaProxy(socketPath, `http://127.0.0.1:${port}/a?b=1`);
     assert.equal(res.status, 200);
     assert.equal(res.body, "hello GET /a?b=1\n");
   });
 
   it("refuses other hosts with 403 and a body that says why and how to allow", async () => {
-    const res = await viaProxy(`http://localhost:${port}/`);
+    const res = await viaProxy(socketPath, `http://localhost:${port}/`);
     assert.equal(res.status, 403);
     assert.match(
       res.body,
@@ -100,13 +103,13 @@ describe("allowlist proxy", () => {
   });
 
   it("tunnels CONNECT to an allowed host and refuses the rest", async () => {
-    const ok = await connect(`127.0.0.1:${port}`);
+    const ok = await connectVia(socketPath, `127.0.0.1:${port}`);
     assert.match(ok, /^HTTP\/1\.1 200 Connection Established/);
     assert.match(ok, /hello GET \/tunnel/);
-    const denied = await connect("blocked.example:443");
+    const denied = await connectVia(socketPath, "blocked.example:443");
     assert.match(denied, /^HTTP\/1\.1 403 Forbidden/);
     assert.match(denied, /"blocked\.example" is not allowed/);
-    assert.match(await connect("no-port"), /^HTTP\/1\.1 400/);
+    assert.match(await connectVia(socketPath, "no-port"), /^HTTP\/1\.1 400/);
   });
 });
 
@@ -120,35 +123,6 @@ describe("wildcard entries and internal addresses", () => {
     for (const a of ["8.8.8.8", "172.32.0.1", "1.1.1.1", "2606:4700::1111", "example.com"])
       assert.ok(!isInternalAddress(a), a);
   });
-
-  const viaProxy = (socketPath: string, url: string) =>
-    new Promise<{ status: number; body: string }>((resolve, reject) => {
-      const req = http.request(
-        { socketPath, path: url, method: "GET", headers: { host: new URL(url).host } },
-        (res) => {
-          let body = "";
-          res.on("data", (d) => {
-            body += d;
-          });
-          res.on("end", () => resolve({ status: res.statusCode ?? 0, body }));
-        },
-      );
-      req.on("error", reject);
-      req.end();
-    });
-  const connect = (socketPath: string, authority: string) =>
-    new Promise<string>((resolve, reject) => {
-      const s = net.connect(socketPath, () =>
-        s.write(`CONNECT ${authority} HTTP/1.1\r\nhost: ${authority}\r\n\r\n`),
-      );
-      let got = "";
-      s.on("data", (d) => {
-        got += d.toString();
-        if (got.includes("\r\n\r\n")) s.end();
-      });
-      s.on("close", () => resolve(got));
-      s.on("error", reject);
-    });
 
   it("`*` does not reach this machine, by address or by a name resolving to it; a named entry does", async () => {
     const star = path.join(tmp.dir, "star.sock");
@@ -164,10 +138,10 @@ describe("wildcard entries and internal addresses", () => {
       assert.equal(byName.status, 502);
       assert.match(byName.body, /an internal address/);
       assert.match(
-        await connect(star, `127.0.0.1:${port}`),
+        await connectVia(star, `127.0.0.1:${port}`),
         /^HTTP\/1\.1 403 Forbidden[\s\S]*internal address/,
       );
-      assert.match(await connect(star, `localhost:${port}`), /^HTTP\/1\.1 502[\s\S]*internal address/);
+      assert.match(await connectVia(star, `localhost:${port}`), /^HTTP\/1\.1 502[\s\S]*internal address/);
       const ok = await viaProxy(named, `http://127.0.0.1:${port}/y`);
       assert.equal(ok.status, 200);
       assert.equal(ok.body, "hello GET /y\n");
