@@ -2,8 +2,8 @@
 // Loaded only when an env command runs, with the env layer imported lazily in turn.
 import { loadConfig, ratchetHome } from "../runtime/config.js";
 import { resolveModels } from "../runtime/resolve-model.js";
-import { userError } from "../util/errors.js";
 import { EXIT } from "./exit-codes.js";
+import { parseHeaderFlags } from "./header-flags.js";
 
 export interface EnvRunFlags {
   model?: string;
@@ -43,7 +43,7 @@ export async function envRun(dir: string, flags: EnvRunFlags): Promise<number> {
     concurrency: flags.concurrency,
     ...(flags.model ? { model: flags.model } : {}),
     ...(flags.baseUrl ? { baseUrl: flags.baseUrl } : {}),
-    ...(flags.header ? { headers: parseHeaders(flags.header) } : {}),
+    ...(flags.header ? { headers: parseHeaderFlags(flags.header, "X-Session-Id: {task}-{attempt}") } : {}),
     ...(flags.maxSteps ? { maxSteps: flags.maxSteps } : {}),
     ...(flags.tokenIds ? { tokenIds: true } : {}),
     ...(flags.out ? { out: flags.out } : {}),
@@ -85,18 +85,4 @@ export async function envWorker(flags: EnvWorkerFlags): Promise<number> {
   });
   await worker.close();
   return EXIT.completed;
-}
-
-function parseHeaders(list: string[]): Record<string, string> {
-  const headers: Record<string, string> = {};
-  for (const h of list) {
-    const i = h.indexOf(":");
-    if (i <= 0)
-      throw userError(
-        "header_invalid",
-        `--header "${h}" is not "Name: value". Fix: e.g. --header "X-Session-Id: {task}-{attempt}".`,
-      );
-    headers[h.slice(0, i).trim()] = h.slice(i + 1).trim();
-  }
-  return headers;
 }

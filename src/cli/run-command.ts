@@ -9,6 +9,7 @@ import { userError } from "../util/errors.js";
 import { createPromptApprover, terminalAsk } from "./approver-prompt.js";
 import { type CliContext, openContext } from "./context.js";
 import { exitCodeFor } from "./exit-codes.js";
+import { parseHeaderFlags } from "./header-flags.js";
 import { createRenderer } from "./render.js";
 
 export interface RunFlags {
@@ -102,7 +103,11 @@ export async function start(
     input,
     workspace,
     ...(flags.session ? { sessionId: flags.session } : {}),
-    overrides: { model: flags.model, baseUrl: flags.baseUrl, headers: parseHeaders(flags.header ?? []) },
+    overrides: {
+      model: flags.model,
+      baseUrl: flags.baseUrl,
+      headers: parseHeaderFlags(flags.header ?? [], "X-Session-Id: 42"),
+    },
     limits: {
       maxSteps: flags.maxSteps,
       maxCost: flags.maxCost,
@@ -154,21 +159,6 @@ function resolveWorkspace(dir: string): string {
       `Workspace ${abs} is not a directory. Fix: create it, or pass --workspace DIR.`,
     );
   return abs;
-}
-
-function parseHeaders(list: string[]): Record<string, string> | undefined {
-  if (list.length === 0) return undefined;
-  const headers: Record<string, string> = {};
-  for (const h of list) {
-    const i = h.indexOf(":");
-    if (i <= 0)
-      throw userError(
-        "header_invalid",
-        `--header "${h}" is not "Name: value". Fix: e.g. --header "X-Session-Id: 42".`,
-      );
-    headers[h.slice(0, i).trim()] = h.slice(i + 1).trim();
-  }
-  return headers;
 }
 
 /** First Ctrl-C/SIGTERM aborts the run (it ends cleanly, session intact); a second one exits at once. */
