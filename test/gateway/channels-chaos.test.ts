@@ -12,7 +12,7 @@ import { test } from "node:test";
 import Database from "better-sqlite3";
 import { sign } from "../../src/gateway/channels/webhooks.js";
 import { startFakeTelegram } from "../../src/testkit/fake-telegram.js";
-import { type DaemonProc, daemonSandbox, startDaemonProc, startReactiveModel } from "./support.js";
+import { chaosMonkey, daemonSandbox, startReactiveModel } from "./support.js";
 
 const CHATS = 8;
 const HOOK_CONVERSATIONS = 4;
@@ -64,30 +64,7 @@ test("kill -9 while channel messages are in flight: each accepted message runs o
   sb.env.TELEGRAM_BOT_TOKEN = tg.token;
   sb.env.CHAOS_SECRET = SECRET;
 
-  let current: DaemonProc | undefined = await startDaemonProc(sb);
-  let finished = false;
-  let kills = 0;
-  let rand = 7;
-  const random = () => {
-    rand = (rand * 1103515245 + 12345) & 0x7fffffff;
-    return rand / 0x7fffffff;
-  };
-  const supervisor = (async () => {
-    while (!finished) {
-      if (!current) current = await startDaemonProc(sb);
-      await sleep(10);
-    }
-  })();
-  const killer = (async () => {
-    while (!finished && kills < MAX_KILLS) {
-      await sleep(200 + random() * 500);
-      const victim = current;
-      if (!victim || finished) continue;
-      current = undefined;
-      await victim.kill();
-      kills++;
-    }
-  })();
+  const chaos = await chaosMonkey(sb, { seed: 7, maxKills: MAX_KILLS, minGapMs: 200, spreadMs: 500 });
 
   // Read-only look at the outbox while the daemon runs (WAL allows it): a reply given up as in doubt.
   const watch = new Database(path.join(sb.home, "ratchet.db"), { readonly: true });
@@ -116,7 +93,7 @@ test("kill -9 while channel messages are in flight: each accepted message runs o
   const post = async (body: Record<string, string>) => {
     const raw = JSON.stringify(body);
     for (;;) {
-      const d = current;
+      const d = chaos.current();
       if (d) {
         try {
           const res = await fetch(`${d.url}/hooks/chaos`, {
@@ -147,10 +124,7 @@ test("kill -9 while channel messages are in flight: each accepted message runs o
     ...Array.from({ length: CHATS }, (_, c) => chat(c)),
     ...Array.from({ length: HOOK_CONVERSATIONS }, (_, k) => conversation(k)),
   ]);
-  finished = true;
-  await killer;
-  await supervisor;
-  const d = current as DaemonProc | undefined;
+  const { daemon: d, kills } = await chaos.stop();
   assert.ok(d);
   // Sentinels: each channel sends its owed replies oldest first, so once these are out, any
   // resend of an earlier reply would already have happened.

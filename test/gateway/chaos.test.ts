@@ -7,7 +7,7 @@ import { readFileSync } from "node:fs";
 import path from "node:path";
 import { test } from "node:test";
 import type { Sandbox } from "../support/cli.js";
-import { api, type DaemonProc, daemonSandbox, startDaemonProc, startReactiveModel } from "./support.js";
+import { api, chaosMonkey, daemonSandbox, startReactiveModel } from "./support.js";
 
 const SESSIONS = 20;
 const PER_SESSION = 10;
@@ -20,38 +20,12 @@ test("kill -9 at random moments: 0 lost, 0 duplicated replies and side effects",
 }, async () => {
   const model = await startReactiveModel();
   const sb: Sandbox = daemonSandbox(model, { daemon: { maxConcurrentRuns: 8 } });
-  let current: DaemonProc | undefined = await startDaemonProc(sb);
-  let finished = false;
-  let kills = 0;
-  let rand = 42;
-  const random = () => {
-    rand = (rand * 1103515245 + 12345) & 0x7fffffff;
-    return rand / 0x7fffffff;
-  };
-
-  // Supervisor: whenever the daemon is gone, start it again (as systemd's Restart= would).
-  const supervisor = (async () => {
-    while (!finished) {
-      if (!current) current = await startDaemonProc(sb);
-      await sleep(10);
-    }
-  })();
-  // Killer: SIGKILL the daemon at random moments, a bounded number of times.
-  const killer = (async () => {
-    while (!finished && kills < MAX_KILLS) {
-      await sleep(150 + random() * 450);
-      const victim = current;
-      if (!victim || finished) continue;
-      current = undefined;
-      await victim.kill();
-      kills++;
-    }
-  })();
+  const chaos = await chaosMonkey(sb, { seed: 42, maxKills: MAX_KILLS, minGapMs: 150, spreadMs: 450 });
 
   /** Calls the API on whichever daemon is up, retrying through restarts. */
   const call = async (method: string, p: string, body?: unknown, headers: Record<string, string> = {}) => {
     for (;;) {
-      const d = current;
+      const d = chaos.current();
       if (d) {
         try {
           const r = await api(d, method, p, body, headers);
@@ -86,10 +60,7 @@ test("kill -9 at random moments: 0 lost, 0 duplicated replies and side effects",
     }
   };
   await Promise.all(Array.from({ length: SESSIONS }, (_, s) => client(s)));
-  finished = true;
-  await killer;
-  await supervisor;
-  const d = current as DaemonProc | undefined;
+  const { daemon: d, kills } = await chaos.stop();
   assert.ok(d);
 
   assert.equal(acked.length, SESSIONS * PER_SESSION);

@@ -201,3 +201,55 @@ export function reactiveModel(): ScriptFn {
 export function startReactiveModel(): Promise<ScriptedServer> {
   return startScriptedServer(reactiveModel());
 }
+
+/** A daemon under chaos: a supervisor restarts it, a bounded loop SIGKILLs it at random moments. */
+export interface Chaos {
+  /** The daemon that is up now, if any (undefined between a kill and the restart). */
+  current(): DaemonProc | undefined;
+  /** Ends both loops and returns the daemon left running and the number of kills. */
+  stop(): Promise<{ daemon: DaemonProc | undefined; kills: number }>;
+}
+
+/**
+ * Starts the daemon of `sb`, then restarts it whenever it is gone (as systemd's Restart= would)
+ * while up to `maxKills` SIGKILLs land `minGapMs` + up to `spreadMs` apart (seeded, repeatable).
+ */
+export async function chaosMonkey(
+  sb: Sandbox,
+  o: { seed: number; maxKills: number; minGapMs: number; spreadMs: number },
+): Promise<Chaos> {
+  const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+  let current: DaemonProc | undefined = await startDaemonProc(sb);
+  let finished = false;
+  let kills = 0;
+  let rand = o.seed;
+  const random = () => {
+    rand = (rand * 1103515245 + 12345) & 0x7fffffff;
+    return rand / 0x7fffffff;
+  };
+  const supervisor = (async () => {
+    while (!finished) {
+      if (!current) current = await startDaemonProc(sb);
+      await sleep(10);
+    }
+  })();
+  const killer = (async () => {
+    while (!finished && kills < o.maxKills) {
+      await sleep(o.minGapMs + random() * o.spreadMs);
+      const victim = current;
+      if (!victim || finished) continue;
+      current = undefined;
+      await victim.kill();
+      kills++;
+    }
+  })();
+  return {
+    current: () => current,
+    async stop() {
+      finished = true;
+      await killer;
+      await supervisor;
+      return { daemon: current, kills };
+    },
+  };
+}
