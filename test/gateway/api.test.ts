@@ -3,35 +3,18 @@
 import assert from "node:assert/strict";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { after, before, test } from "node:test";
+import { test } from "node:test";
 import { WebSocket } from "ws";
 import type { ScriptedServer } from "../../src/testkit/scripted-server.js";
 import type { Sandbox } from "../support/cli.js";
-import {
-  api,
-  type DaemonProc,
-  daemonSandbox,
-  modelConfig,
-  readSse,
-  startDaemonProc,
-  startReactiveModel,
-  waitMessage,
-} from "./support.js";
+import { api, type DaemonProc, modelConfig, readSse, useReactiveDaemon, waitMessage } from "./support.js";
 
 let model: ScriptedServer;
 let sb: Sandbox;
 let d: DaemonProc;
 const policy = { rules: [{ tool: "exec", args: { command: "echo approved*" }, action: "ask" }] };
 
-before(async () => {
-  model = await startReactiveModel();
-  sb = daemonSandbox(model, { policy });
-  d = await startDaemonProc(sb);
-});
-after(async () => {
-  await d.stop();
-  await model.close();
-});
+useReactiveDaemon((f) => ({ model, sb, d } = f), { config: { policy } });
 
 interface Frame {
   type: string;

@@ -3,25 +3,17 @@
 import assert from "node:assert/strict";
 import { statSync } from "node:fs";
 import path from "node:path";
-import { after, before, test } from "node:test";
+import { test } from "node:test";
 import { WebSocket } from "ws";
-import type { ScriptedServer } from "../../src/testkit/scripted-server.js";
 import { ratchet } from "../support/cli.js";
-import { api, type DaemonProc, daemonSandbox, startDaemonProc, startReactiveModel } from "./support.js";
+import { api, type DaemonProc, useReactiveDaemon } from "./support.js";
 
-let model: ScriptedServer;
 let d: DaemonProc;
 let home: string;
 
-before(async () => {
-  model = await startReactiveModel();
-  const sb = daemonSandbox(model);
-  home = sb.home;
-  d = await startDaemonProc(sb);
-});
-after(async () => {
-  await d.stop();
-  await model.close();
+useReactiveDaemon((f) => {
+  d = f.d;
+  home = f.sb.home;
 });
 
 /** Opens a WebSocket and resolves with the HTTP status of a refused upgrade, or 101. */

@@ -3,31 +3,16 @@
 import assert from "node:assert/strict";
 import { mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { after, before, test } from "node:test";
+import { test } from "node:test";
 import type { ScriptedServer } from "../../src/testkit/scripted-server.js";
 import type { Sandbox } from "../support/cli.js";
-import {
-  api,
-  type DaemonProc,
-  daemonSandbox,
-  startDaemonProc,
-  startReactiveModel,
-  waitMessage,
-} from "./support.js";
+import { api, type DaemonProc, useReactiveDaemon, waitMessage } from "./support.js";
 
 let model: ScriptedServer;
 let sb: Sandbox;
 let d: DaemonProc;
 
-before(async () => {
-  model = await startReactiveModel();
-  sb = daemonSandbox(model);
-  d = await startDaemonProc(sb);
-});
-after(async () => {
-  await d.stop();
-  await model.close();
-});
+useReactiveDaemon((f) => ({ model, sb, d } = f));
 
 interface Job {
   id: string;

@@ -3,33 +3,16 @@
 import assert from "node:assert/strict";
 import { writeFileSync } from "node:fs";
 import path from "node:path";
-import { after, before, test } from "node:test";
+import { test } from "node:test";
 import type { ScriptedServer } from "../../src/testkit/scripted-server.js";
 import { ratchet, type Sandbox } from "../support/cli.js";
-import {
-  type DaemonProc,
-  daemonSandbox,
-  modelConfig,
-  startDaemonProc,
-  startReactiveModel,
-  waitMessage,
-} from "./support.js";
+import { type DaemonProc, daemonSandbox, useReactiveDaemon, waitMessage } from "./support.js";
 
 let model: ScriptedServer;
 let sb: Sandbox;
 let d: DaemonProc;
 
-before(async () => {
-  model = await startReactiveModel();
-  sb = daemonSandbox(model);
-  d = await startDaemonProc(sb);
-  const port = Number(new URL(d.url).port);
-  writeFileSync(path.join(sb.home, "config.json"), JSON.stringify(modelConfig(model, { daemon: { port } })));
-});
-after(async () => {
-  await d.stop();
-  await model.close();
-});
+useReactiveDaemon((f) => ({ model, sb, d } = f), { cliPort: true });
 
 test("cron add → list → run → runs → rm", async () => {
   const opts = { cwd: sb.workspace };

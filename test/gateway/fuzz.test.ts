@@ -2,29 +2,13 @@
 // random WebSocket frames. Every answer must be a clean 4xx/2xx (never a 5xx or a dropped
 // connection), and afterwards the daemon must still answer and run a message.
 import assert from "node:assert/strict";
-import { after, before, test } from "node:test";
+import { test } from "node:test";
 import { WebSocket } from "ws";
-import type { ScriptedServer } from "../../src/testkit/scripted-server.js";
-import {
-  api,
-  type DaemonProc,
-  daemonSandbox,
-  startDaemonProc,
-  startReactiveModel,
-  waitMessage,
-} from "./support.js";
+import { api, type DaemonProc, useReactiveDaemon, waitMessage } from "./support.js";
 
-let model: ScriptedServer;
 let d: DaemonProc;
 
-before(async () => {
-  model = await startReactiveModel();
-  d = await startDaemonProc(daemonSandbox(model));
-});
-after(async () => {
-  await d.stop();
-  await model.close();
-});
+useReactiveDaemon((f) => ({ d } = f));
 
 /** Deterministic PRNG (mulberry32) so a failure can be replayed. */
 function rng(seed: number): () => number {

@@ -1,28 +1,12 @@
 // The OpenAI-compatible endpoint over real sockets: non-streaming and streaming responses in the
 // official shapes, the model list, and a conversation continued by X-Session-Id or `user`.
 import assert from "node:assert/strict";
-import { after, before, test } from "node:test";
-import type { ScriptedServer } from "../../src/testkit/scripted-server.js";
-import {
-  api,
-  type DaemonProc,
-  daemonSandbox,
-  readSse,
-  startDaemonProc,
-  startReactiveModel,
-} from "./support.js";
+import { test } from "node:test";
+import { api, type DaemonProc, readSse, useReactiveDaemon } from "./support.js";
 
-let model: ScriptedServer;
 let d: DaemonProc;
 
-before(async () => {
-  model = await startReactiveModel();
-  d = await startDaemonProc(daemonSandbox(model));
-});
-after(async () => {
-  await d.stop();
-  await model.close();
-});
+useReactiveDaemon((f) => ({ d } = f));
 
 interface Chunk {
   id: string;

@@ -1,8 +1,9 @@
 // Daemon test support: a ratchet daemon as a child process over real loopback sockets, pointed at
 // an in-process scripted model server, plus small HTTP, SSE and WebSocket helpers.
 import type { ChildProcess } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
+import { after, before } from "node:test";
 import {
   type ScriptedServer,
   type ScriptedTurn,
@@ -252,4 +253,41 @@ export async function chaosMonkey(
       return { daemon: current, kills };
     },
   };
+}
+
+/** What useReactiveDaemon starts. */
+export interface ReactiveDaemon {
+  model: ScriptedServer;
+  sb: Sandbox;
+  d: DaemonProc;
+}
+
+/**
+ * A reactive scripted model and a daemon child for one test file: started before its tests (then
+ * handed to `set`), stopped after them. `config` is added to the model config; `cliPort` also
+ * writes the daemon's port into the config, so `ratchet` commands in the sandbox find it.
+ */
+export function useReactiveDaemon(
+  set: (f: ReactiveDaemon) => void,
+  o: { config?: Record<string, unknown>; cliPort?: boolean } = {},
+): void {
+  let f: ReactiveDaemon | undefined;
+  before(async () => {
+    const model = await startReactiveModel();
+    const sb = daemonSandbox(model, o.config);
+    const d = await startDaemonProc(sb);
+    if (o.cliPort) {
+      const port = Number(new URL(d.url).port);
+      writeFileSync(
+        path.join(sb.home, "config.json"),
+        JSON.stringify(modelConfig(model, { ...o.config, daemon: { port } })),
+      );
+    }
+    f = { model, sb, d };
+    set(f);
+  });
+  after(async () => {
+    await f?.d.stop();
+    await f?.model.close();
+  });
 }
