@@ -1,6 +1,7 @@
 // `ratchet cron list|add|rm|runs|run`: manages the daemon's cron jobs and heartbeats over its HTTP
 // API (the scheduler lives in the daemon, so these need one running: `ratchet daemon`).
 import path from "node:path";
+import type { JobView } from "../gateway/scheduler.js";
 import { loadConfig, ratchetHome } from "../runtime/config.js";
 import { userError } from "../util/errors.js";
 
@@ -14,18 +15,6 @@ export interface CronAddFlags {
   watchFile?: string[];
   watchGlob?: string[];
   disabled?: boolean;
-}
-
-interface Job {
-  id: string;
-  name: string;
-  kind: string;
-  schedule: string;
-  timezone: string;
-  catchUp: string;
-  enabled: boolean;
-  nextRunAt: string | null;
-  lastRun?: { outcome: string; scheduledFor: string };
 }
 
 interface Run {
@@ -67,7 +56,7 @@ const short = (iso: string | null | undefined) => (iso ? iso.replace("T", " ").s
 
 /** Lists jobs. */
 export async function cronList(flags: { json?: boolean }): Promise<number> {
-  const jobs = (await call("GET", "/api/cron")).jobs as Job[];
+  const jobs = (await call("GET", "/api/cron")).jobs as JobView[];
   if (flags.json) process.stdout.write(`${JSON.stringify(jobs)}\n`);
   else if (jobs.length === 0)
     process.stdout.write('No cron jobs. Add one: ratchet cron add "0 9 * * *" "…"\n');
@@ -97,7 +86,7 @@ export async function cronAdd(schedule: string, prompt: string, flags: CronAddFl
     workspace: path.resolve(flags.workspace ?? process.cwd()),
     ...(flags.disabled ? { enabled: false } : {}),
   };
-  const job = (await call("POST", "/api/cron", body)).job as Job;
+  const job = (await call("POST", "/api/cron", body)).job as JobView;
   process.stdout.write(`${job.id}  next run ${short(job.nextRunAt)}Z (${job.timezone}: ${job.schedule})\n`);
   return 0;
 }

@@ -4,6 +4,7 @@ import assert from "node:assert/strict";
 import { mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { test } from "node:test";
+import type { JobView } from "../../src/gateway/scheduler.js";
 import type { ScriptedServer } from "../../src/testkit/scripted-server.js";
 import type { Sandbox } from "../support/cli.js";
 import { api, type DaemonProc, useReactiveDaemon, waitMessage } from "./support.js";
@@ -13,19 +14,6 @@ let sb: Sandbox;
 let d: DaemonProc;
 
 useReactiveDaemon((f) => ({ model, sb, d } = f));
-
-interface Job {
-  id: string;
-  name: string;
-  kind: string;
-  schedule: string;
-  timezone: string;
-  catchUp: string;
-  enabled: boolean;
-  sessionId: string | null;
-  nextRunAt: string | null;
-  lastRun?: { outcome: string; messageId: string | null };
-}
 
 test("bad input: 400s name the field and how to fix it", async () => {
   const cases: [Record<string, unknown>, RegExp][] = [
@@ -61,9 +49,9 @@ test("create → list → run now → history; edit; delete", async () => {
     catchUp: "skip",
   });
   assert.equal(created.status, 201);
-  const job = created.json.job as Job;
+  const job = created.json.job as JobView;
   assert.match(job.id, /^cron_[0-9a-f]{12}$/);
-  const list = (await api(d, "GET", "/api/cron")).json.jobs as Job[];
+  const list = (await api(d, "GET", "/api/cron")).json.jobs as JobView[];
   assert.equal(list.length, 1);
   assert.equal(list[0].kind, "cron");
   assert.equal(list[0].catchUp, "skip");
@@ -93,7 +81,7 @@ test("create → list → run now → history; edit; delete", async () => {
     runs.map((r) => [r.jobId, r.outcome, r.messageId]),
     [[job.id, "submitted", run.messageId]],
   );
-  const after1 = ((await api(d, "GET", "/api/cron")).json.jobs as Job[])[0];
+  const after1 = ((await api(d, "GET", "/api/cron")).json.jobs as JobView[])[0];
   assert.equal(after1.sessionId, done.sessionId, "the job keeps the session its first run created");
   assert.equal(after1.lastRun?.messageId, run.messageId);
 
@@ -101,9 +89,9 @@ test("create → list → run now → history; edit; delete", async () => {
   assert.equal(badEdit.status, 400);
   const off = await api(d, "PATCH", `/api/cron/${job.id}`, { enabled: false, schedule: "*/10 * * * *" });
   assert.equal(off.status, 200);
-  assert.equal((off.json.job as Job).enabled, false);
-  assert.equal((off.json.job as Job).nextRunAt, null);
-  assert.equal((off.json.job as Job).schedule, "*/10 * * * *");
+  assert.equal((off.json.job as JobView).enabled, false);
+  assert.equal((off.json.job as JobView).nextRunAt, null);
+  assert.equal((off.json.job as JobView).schedule, "*/10 * * * *");
 
   assert.equal((await api(d, "DELETE", `/api/cron/${job.id}`)).status, 200);
   const gone = await api(d, "GET", `/api/cron/${job.id}/runs`);
@@ -123,7 +111,7 @@ test("a heartbeat run now names what changed in its prompt", async () => {
     checks: [{ type: "glob", pattern: "*.md", cwd: "watched" }],
   });
   assert.equal(created.status, 201);
-  const id = (created.json.job as Job).id;
+  const id = (created.json.job as JobView).id;
   const ran = (await api(d, "POST", `/api/cron/${id}/run`)).json.run as { messageId: string; detail: string };
   assert.match(ran.detail, /glob \*\.md in watched: first check \(1 paths\)/);
   await waitMessage(d, ran.messageId);
