@@ -69,6 +69,16 @@ export class AuthLimiter {
   }
 }
 
+/** The answer while an address is locked out for `seconds`. */
+function lockedOut(seconds: number): AuthVerdict {
+  return {
+    ok: false,
+    status: 429,
+    message: `too many failed attempts; retry in ${seconds} s`,
+    retryAfter: seconds,
+  };
+}
+
 /** The full check for one request: locked out, token in URL, then the header. */
 export function authenticate(
   limiter: AuthLimiter,
@@ -78,13 +88,7 @@ export function authenticate(
   token: string,
 ): AuthVerdict {
   const wait = limiter.retryAfter(addr);
-  if (wait > 0)
-    return {
-      ok: false,
-      status: 429,
-      message: `too many failed attempts; retry in ${wait} s`,
-      retryAfter: wait,
-    };
+  if (wait > 0) return lockedOut(wait);
   if (hasTokenInQuery(url)) {
     limiter.fail(addr);
     return {
@@ -96,13 +100,7 @@ export function authenticate(
   }
   if (!checkBearer(header, token)) {
     const lock = limiter.fail(addr);
-    if (lock > 0)
-      return {
-        ok: false,
-        status: 429,
-        message: `too many failed attempts; retry in ${lock} s`,
-        retryAfter: lock,
-      };
+    if (lock > 0) return lockedOut(lock);
     return {
       ok: false,
       status: 401,

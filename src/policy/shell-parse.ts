@@ -84,17 +84,8 @@ export function parseShell(src: string): ParsedShell {
       i = end === -1 ? src.length : end + 1;
     } else if (c === '"') {
       i = readDoubleQuoted(src, i + 1, append, nested);
-    } else if (c === "$" && src[i + 1] === "(") {
-      const end = matchParen(src, i + 1);
-      const inner = src.slice(i + 2, end);
-      if (!inner.startsWith("(")) nested.push(inner); // $((…)) is arithmetic
-      append(src.slice(i, end + 1));
-      i = end + 1;
-    } else if (c === "`") {
-      const end = findBacktick(src, i + 1);
-      nested.push(src.slice(i + 1, end));
-      append(src.slice(i, end + 1));
-      i = end + 1;
+    } else if ((c === "$" && src[i + 1] === "(") || c === "`") {
+      i = readSubstitution(src, i, append, nested);
     } else if ((c === "<" || c === ">") && src[i + 1] === "(") {
       const end = matchParen(src, i + 1);
       nested.push(src.slice(i + 2, end));
@@ -158,23 +149,30 @@ function readDoubleQuoted(src: string, i: number, append: (s: string) => void, n
     if (c === "\\" && i + 1 < src.length) {
       append('"\\$`\n'.includes(src[i + 1]) ? src[i + 1] : `\\${src[i + 1]}`);
       i += 2;
-    } else if (c === "$" && src[i + 1] === "(") {
-      const end = matchParen(src, i + 1);
-      const inner = src.slice(i + 2, end);
-      if (!inner.startsWith("(")) nested.push(inner);
-      append(src.slice(i, end + 1));
-      i = end + 1;
-    } else if (c === "`") {
-      const end = findBacktick(src, i + 1);
-      nested.push(src.slice(i + 1, end));
-      append(src.slice(i, end + 1));
-      i = end + 1;
+    } else if ((c === "$" && src[i + 1] === "(") || c === "`") {
+      i = readSubstitution(src, i, append, nested);
     } else {
       append(c);
       i++;
     }
   }
   return i + 1;
+}
+
+// Reads a $(…) or `…` command substitution starting at `i`: its text stays in the word, its command
+// is queued for analysis (not $((…)), which is arithmetic). Returns the index after it.
+function readSubstitution(src: string, i: number, append: (s: string) => void, nested: string[]): number {
+  if (src[i] === "`") {
+    const end = findBacktick(src, i + 1);
+    nested.push(src.slice(i + 1, end));
+    append(src.slice(i, end + 1));
+    return end + 1;
+  }
+  const end = matchParen(src, i + 1);
+  const inner = src.slice(i + 2, end);
+  if (!inner.startsWith("(")) nested.push(inner);
+  append(src.slice(i, end + 1));
+  return end + 1;
 }
 
 // Index of the ")" matching the "(" at `open`, skipping quoted text; src.length if unbalanced.
