@@ -12,6 +12,9 @@ import { ROOT } from "../support/cli.js";
 import { GOOD_TASK, TOML, writeTree } from "./support.js";
 
 const home = () => mkdtempSync(path.join(os.tmpdir(), "ratchet-env-home-"));
+/** Runs `suite` with the oracle agent, one attempt per task, in a fresh home. */
+const oracle = (suite: string, o: { concurrency?: number; attempts?: number; out?: string } = {}) =>
+  runSuite({ path: suite, agent: "oracle", home: home(), attempts: 1, concurrency: 1, ...o });
 
 test("the bundled suite: every task passes with its solution and fails with no change", async () => {
   const suite = path.join(ROOT, "envs", "suite");
@@ -20,14 +23,7 @@ test("the bundled suite: every task passes with its solution and fails with no c
   const families = new Set(tasks.map((t) => t.name.split("-")[0]));
   assert.ok(families.size >= 4, `expected ≥ 4 families, found ${[...families]}`);
   const out = mkdtempSync(path.join(os.tmpdir(), "ratchet-env-out-"));
-  const report = await runSuite({
-    path: suite,
-    agent: "oracle",
-    home: home(),
-    attempts: 1,
-    concurrency: 2,
-    out,
-  });
+  const report = await oracle(suite, { out, concurrency: 2 });
   assert.deepEqual(report.invalid, []);
   assert.deepEqual(report.oracleProblems, []);
   assert.equal(report.totals.passed, tasks.length);
@@ -60,7 +56,7 @@ test("malformed tasks are reported invalid with the reason; the rest of the suit
     { ...GOOD_TASK, "environment/setup.sh": "#!/bin/bash\necho broken >&2\nexit 3\n" },
     path.join(suite, "bad-setup"),
   );
-  const report = await runSuite({ path: suite, agent: "oracle", home: home(), attempts: 1, concurrency: 2 });
+  const report = await oracle(suite, { concurrency: 2 });
   const reasons = Object.fromEntries(report.invalid.map((i) => [i.task, i.reason]));
   assert.deepEqual(Object.keys(reasons).sort(), [
     "bad-reward",
@@ -104,14 +100,7 @@ test("reward hygiene: the agent sees neither tests nor solution source, and cann
     dir,
   );
   const out = mkdtempSync(path.join(os.tmpdir(), "ratchet-env-out-"));
-  const report = await runSuite({
-    path: suite,
-    agent: "oracle",
-    home: home(),
-    attempts: 1,
-    concurrency: 1,
-    out,
-  });
+  const report = await oracle(suite, { out });
   assert.equal(report.results[0].status, "passed", JSON.stringify(report.results[0]));
   const logs = path.join(out, "spy", "attempt-1", "logs", "verifier");
   const seen = readFileSync(path.join(logs, "seen-tests.txt"), "utf8");
@@ -130,7 +119,7 @@ test("Terminal-Bench 1 folders load (task.yaml, run-tests.sh, solution.sh); pass
   const [task] = loadTasks(suite);
   assert.ok(!isInvalid(task));
   assert.equal(task.instruction.trim(), "Create done.txt.");
-  const report = await runSuite({ path: suite, agent: "oracle", home: home(), attempts: 1, concurrency: 1 });
+  const report = await oracle(suite);
   assert.deepEqual(report.oracleProblems, []);
   assert.equal(report.totals.passed, 1);
 });
@@ -151,7 +140,7 @@ test("the agent timeout is enforced, and nothing the agent started outlives it i
     },
     path.join(suite, "slow"),
   );
-  const report = await runSuite({ path: suite, agent: "oracle", home: home(), attempts: 1, concurrency: 1 });
+  const report = await oracle(suite);
   const r = report.results[0];
   assert.equal(r.exitReason, "timeout");
   assert.equal(r.status, "failed", JSON.stringify(r));
@@ -172,7 +161,7 @@ test("an attempt cannot read other attempts' files under --out", async () => {
       },
       path.join(suite, "peek"),
     );
-    await runSuite({ path: suite, agent: "oracle", home: home(), attempts: 2, concurrency: 1, out });
+    await oracle(suite, { attempts: 2, out });
     const seen = readFileSync(path.join(out, "peek", "attempt-2", "logs", "verifier", "seen.txt"), "utf8");
     assert.doesNotMatch(seen, /reward/);
   } finally {
@@ -217,14 +206,7 @@ test("task resources: cpus is CPU affinity in every phase; memory_mb is noted as
   task("limited", "cpus = 1\nmemory_mb = 1536\n");
   task("default", "");
   const out = mkdtempSync(path.join(os.tmpdir(), "ratchet-env-out-"));
-  const report = await runSuite({
-    path: suite,
-    agent: "oracle",
-    home: home(),
-    attempts: 1,
-    concurrency: 1,
-    out,
-  });
+  const report = await oracle(suite, { out });
   for (const r of report.results) assert.equal(r.status, "passed", JSON.stringify(r));
   const seen = (task: string, file: string) =>
     readFileSync(path.join(out, task, "attempt-1", "logs", "verifier", file), "utf8").trim();
