@@ -3,6 +3,7 @@
 // weight. In conversational memory this is what connects the several conversations a question spans
 // ("furniture I bought" → the chats about the coffee table, the bookshelf, the throw pillows): they
 // share vocabulary with each other more than with the question.
+import { isClassTerm } from "./annotations.js";
 import { isStopword } from "./stopwords.js";
 
 /** Query term → weight. */
@@ -16,7 +17,8 @@ export interface FeedbackDoc {
 
 /**
  * Up to `count` expansion terms drawn from `docs`, skipping `exclude` (the query's own terms),
- * stop words, numbers and one- or two-letter terms. Their weights sum to `mass` (the expansion as a
+ * stop words, numbers, one- or two-letter terms and class terms (an amount of money in the best
+ * conversations says nothing about what else the question is about). Their weights sum to `mass` (the expansion as a
  * whole weighs that much against the original query).
  */
 export function expansionTerms(
@@ -31,7 +33,7 @@ export function expansionTerms(
   for (const d of docs) {
     const len = d.terms.length || 1;
     for (const t of d.terms) {
-      if (exclude.has(t) || t.length < 3 || /^\d+$/.test(t) || isStopword(t)) continue;
+      if (exclude.has(t) || t.length < 3 || /^\d+$/.test(t) || isClassTerm(t) || isStopword(t)) continue;
       relevance.set(t, (relevance.get(t) ?? 0) + d.weight / len);
     }
   }

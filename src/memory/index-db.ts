@@ -7,6 +7,7 @@ import { createHash } from "node:crypto";
 import { mkdirSync, rmSync } from "node:fs";
 import path from "node:path";
 import Database from "better-sqlite3";
+import { entityTerms } from "./annotations.js";
 import { Postings, ROW_LENGTHS_SCHEMA } from "./postings.js";
 import { firstPersonCount } from "./signals.js";
 import { lookupTermDf, TERM_DF_SCHEMA, updateTermDf } from "./term-df.js";
@@ -17,7 +18,7 @@ import type { ChunkInput, ChunkRole, SourceInput } from "./types.js";
 const MMAP_BYTES = 1 << 30;
 
 /** Bump when the schema or the tokenizer changes; an index of another version is rebuilt. */
-export const INDEX_VERSION = 5;
+export const INDEX_VERSION = 6;
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS sources (
@@ -173,26 +174,32 @@ export class IndexDb {
     this.db
       .transaction(() => {
         this.deleteSource(src.key);
+        // Class terms (annotations.ts) are indexed but not counted in a length: they are notes about
+        // the text, and must not make a turn that states an amount "longer" than its words.
         const all: string[] = [];
+        const lengths: number[] = [];
         const chunkTerms = src.chunks.map((c) => {
           const t = tokenize(c.context ? `${c.context}\n${c.text}` : c.text);
+          lengths.push(t.length);
+          t.push(...entityTerms(c.text));
           for (const x of t) all.push(x);
           return t;
         });
+        const sourceLength = lengths.reduce((n, l) => n + l, 0);
         const selfCounts = chunkTerms.map(firstPersonCount);
         const self = selfCounts.reduce((x, y) => x + y, 0);
         const { lastInsertRowid } = this.db
           .prepare(
             "INSERT INTO sources (key, kind, label, ts, fingerprint, length, self) VALUES (?, ?, ?, ?, ?, ?, ?)",
           )
-          .run(src.key, src.kind, src.label, src.ts ?? null, src.fingerprint, all.length, self);
+          .run(src.key, src.kind, src.label, src.ts ?? null, src.fingerprint, sourceLength, self);
         const sourceId = Number(lastInsertRowid);
         this.db.prepare("INSERT INTO source_fts (rowid, terms) VALUES (?, ?)").run(sourceId, all.join(" "));
         const insert = this.db.prepare(
           "INSERT INTO chunks (source_id, ord, ref, role, ts, line_start, line_end, length, text, terms, hash, self) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         );
         const insertFts = this.db.prepare("INSERT INTO chunk_fts (rowid, terms) VALUES (?, ?)");
-        const lengths: [number, number][] = [];
+        const rowLengths: [number, number][] = [];
         src.chunks.forEach((c: ChunkInput, ord) => {
           const t = chunkTerms[ord].join(" ");
           const r = insert.run(
@@ -203,20 +210,19 @@ export class IndexDb {
             c.ts ?? null,
             c.lines?.[0] ?? null,
             c.lines?.[1] ?? null,
-            chunkTerms[ord].length,
+            lengths[ord],
             c.text,
             t,
             textHash(c.text),
             selfCounts[ord],
           );
           insertFts.run(r.lastInsertRowid, t);
-          lengths.push([Number(r.lastInsertRowid), chunkTerms[ord].length]);
+          rowLengths.push([Number(r.lastInsertRowid), lengths[ord]]);
         });
-        this.postings.record("chunk", lengths);
-        this.postings.record("source", [[sourceId, all.length]]);
+        this.postings.record("chunk", rowLengths);
+        this.postings.record("source", [[sourceId, sourceLength]]);
         updateTermDf(this.db, chunkTerms, 1);
-        const chunkLength = chunkTerms.reduce((n, t) => n + t.length, 0);
-        this.addTotals(1, all.length, src.chunks.length, chunkLength);
+        this.addTotals(1, sourceLength, src.chunks.length, sourceLength);
       })
       .immediate();
   }

@@ -8,12 +8,14 @@
 //  4. first mention: a term's credit goes mostly to the first turn of a conversation that uses it;
 //  5. time: phrases like "last Tuesday" or "in March" (time-hints.ts) favour chunks dated in range —
 //     strongly when the range is selective — and "currently"/"latest" favour newer ones;
-//  6. first person: questions about "I/my" favour chunks where the user talks about themselves.
+//  6. first person: questions about "I/my" favour chunks where the user talks about themselves;
+//  7. answer class: a question about money favours turns that state an amount (annotations.ts).
 // The weights were set on the LongMemEval-S dev subset (see bench/memory.ts) and on nothing else.
+import { answerTypeTerms } from "./annotations.js";
 import { expansionTerms, type Weights } from "./feedback.js";
 import type { ChunkMeta, ChunkRow, IndexDb } from "./index-db.js";
 import { FIRST_PERSON, selfness } from "./signals.js";
-import { best, maxValue, scoreSkipped, total, walkTerms } from "./term-scores.js";
+import { best, dependOnOthers, maxValue, scoreSkipped, total, walkTerms } from "./term-scores.js";
 import { rangeFit, type TimeHints, timeHints } from "./time-hints.js";
 import { queryTerms, words } from "./tokenize.js";
 
@@ -48,6 +50,12 @@ export interface RankParams {
   gamma: number;
   divFree: number;
   theta: number;
+  /**
+   * Weight of the answer class a question asks for (annotations.ts) in turns, against a query word's
+   * 1: the turn that answers "how much did I spend" states the amount, while a conversation that
+   * mentions some amount is only as likely as one that shares a word (there the class weighs 1).
+   */
+  alpha: number;
 }
 
 /** Defaults, chosen on the dev subset of LongMemEval-S. */
@@ -70,6 +78,7 @@ export const DEFAULTS: RankParams = {
   gamma: 0.8,
   divFree: 1,
   theta: 0.5,
+  alpha: 2,
 };
 
 /** Options of one ranking. */
@@ -114,7 +123,11 @@ const CHUNK_BUDGET = 3000;
 /** What a query is, once read: its terms (weighted), its time hints, whether it is about "me". */
 interface Query {
   terms: string[];
+  /** Term weights for chunks, and for sources (where the answer class counts as a word). */
   weights: Weights;
+  sourceWeights: Weights;
+  /** Answer classes asked for; they count only where a word of the query (or feedback) matches too. */
+  classes: ReadonlySet<string>;
   hints: TimeHints;
   aboutMe: boolean;
   now: number;
@@ -126,11 +139,15 @@ export function rank(db: IndexDb, query: string, opts: RankOptions = {}): Rankin
   const now = opts.now ?? Date.now();
   const hints = timeHints(query, now);
   if (opts.window) hints.ranges.push({ ...opts.window, slack: 1, text: "" });
-  const terms = queryTerms(hints.rest).slice(0, MAX_TERMS);
+  const classes = answerTypeTerms(query);
+  const terms = [...classes, ...queryTerms(hints.rest)].slice(0, MAX_TERMS);
+  const weights = new Map(terms.map((t) => [t, 1]));
   if (terms.length === 0 && hints.ranges.length === 0) return { chunks: [], sources: [] };
   const q: Query = {
     terms,
-    weights: new Map(terms.map((t) => [t, 1])),
+    sourceWeights: weights,
+    classes: new Set(classes),
+    weights: new Map([...weights].map(([t, w]) => [t, classes.includes(t) ? p.alpha * w : w])),
     hints,
     aboutMe: words(query).some((w) => FIRST_PERSON.has(w)),
     now,
@@ -172,7 +189,9 @@ interface SourceScores {
 /** Scores sources by BM25 over whole conversations, with relevance feedback from the best ones. */
 function rankSources(db: IndexDb, q: Query, p: RankParams): SourceScores {
   const stats = db.levelStats();
-  const s0 = total(walkTerms(db, "source", q.weights, SOURCE_BUDGET).scores);
+  const walked = walkTerms(db, "source", q.sourceWeights, SOURCE_BUDGET).scores;
+  dependOnOthers(walked, q.classes);
+  const s0 = total(walked);
   let expansion: Weights = new Map();
   if (p.prfDocs > 0 && p.prfTerms > 0 && s0.size > 0) {
     const top = best(s0, p.prfDocs);
@@ -215,6 +234,7 @@ function rankChunks(
   const walkedExp = walkTerms(db, "chunk", new Map(exp), CHUNK_BUDGET / 3, true);
   const perTerm = new Map([...walked.scores, ...walkedExp.scores]);
   const skipped = [...walked.skipped, ...walkedExp.skipped];
+  dependOnOthers(perTerm, q.classes);
   let own = total(perTerm);
   const ids = new Set(best(own, p.maxCandidates).map(([id]) => id));
   const topSources = best(src.adjusted, p.topSources).map(([id]) => id);
@@ -228,6 +248,7 @@ function rankChunks(
     const front = new Set(best(prelim, SKIPPED_SCORED).map(([id]) => id));
     const frontMetas = metas.filter((m) => front.has(m.id));
     scoreSkipped(db, frontMetas, db.chunkTerms([...front]), skipped, weights, perTerm);
+    dependOnOthers(perTerm, q.classes);
     own = total(perTerm);
   }
   firstMention(metas, perTerm, own, p.nu);

@@ -82,6 +82,20 @@ export function scoreSkipped(
   }
 }
 
+/**
+ * Drops the contributions of `dependent` terms (answer classes) to rows that no other term matches:
+ * an amount of money is evidence for a turn about the question's topic, not a match by itself.
+ */
+export function dependOnOthers(scores: TermScores, dependent: ReadonlySet<string>): void {
+  if (dependent.size === 0) return;
+  const matched = new Set<number>();
+  for (const [t, m] of scores) if (!dependent.has(t)) for (const id of m.keys()) matched.add(id);
+  for (const t of dependent) {
+    const m = scores.get(t);
+    if (m) for (const id of m.keys()) if (!matched.has(id)) m.delete(id);
+  }
+}
+
 /** Sum over terms, per row. */
 export function total(scores: TermScores): Map<number, number> {
   const out = new Map<number, number>();

@@ -60,17 +60,24 @@ export function words(text: string): string[] {
   return out;
 }
 
-/** Every term of `text`, in order (what the index stores). */
+/** Every term of `text`, in order (the index adds class terms to them, see annotations.ts). */
 export function terms(text: string): string[] {
   return words(text).map(stem);
 }
+
+/**
+ * Verbs that take another verb ("plan to service", "trying to decide", "wanted to follow up"): the
+ * complement says what the question is about; the verb before it only frames it.
+ */
+const CATENATIVE =
+  /\b(?:plan|plans|planned|planning|try|tries|tried|trying|decide|decided|deciding|hope|hoped|hoping|intend|intended|intending|need|needed|have|has|had|used|going|manage|managed|start|started|begin|began|continue|continued)\s+(?=to\b)/gi;
 
 /**
  * The terms of a query that carry evidence: stop words dropped, first occurrence order, no repeats.
  * A query of stop words only ("to be or not to be", "The Who") keeps them all.
  */
 export function queryTerms(text: string): string[] {
-  const all = words(text);
+  const all = words(text.replace(CATENATIVE, " "));
   const kept = all.filter((w) => !isStopword(w));
   return [...new Set((kept.length > 0 ? kept : all).map(stem))];
 }

@@ -102,10 +102,11 @@ test("kept document frequencies and row lengths match what FTS5 holds, through r
     fingerprint: texts.join("|"),
     chunks: texts.map((text, i) => ({ ref: `t${i}`, role: "user" as const, text })),
   });
-  db.putSource(src("a", ["the red fox jumps", "a red red kite", "blue whales sing"]));
+  // Amounts add class terms (annotations.ts): counted like words, through the same replaces and deletes.
+  db.putSource(src("a", ["the red fox jumps", "a red red kite for $5 and $7", "blue whales sing"]));
   db.putSource(src("b", ["red kites and foxes with long tails waving slowly", "quiet blue evenings"]));
   db.putSource(src("a", ["the red fox naps"])); // replaced: its old chunks must stop counting
-  db.putSource(src("c", ["whales again"]));
+  db.putSource(src("c", ["whales again, 20 dollars"]));
   db.deleteSource("c");
   db.db.exec(
     "CREATE VIRTUAL TABLE temp.cv USING fts5vocab(main, chunk_fts, row); CREATE VIRTUAL TABLE temp.sv USING fts5vocab(main, source_fts, row)",
