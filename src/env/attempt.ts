@@ -10,7 +10,14 @@ import { nonInteractiveApprover } from "../policy/approvals.js";
 import type { RatchetConfig } from "../runtime/config.js";
 import { startTask } from "../runtime/run-task.js";
 import { SessionStore } from "../runtime/session-store.js";
-import { describeExit, ensureMountPoints, type PhaseBackend, phaseBackend, tail } from "./sandboxes.js";
+import {
+  describeExit,
+  ensureMountPoints,
+  memoryNote,
+  type PhaseBackend,
+  phaseBackend,
+  tail,
+} from "./sandboxes.js";
 import type { Task } from "./task.js";
 import { type Trajectory, TrajectoryRecorder, totalUsage } from "./trajectory.js";
 
@@ -104,10 +111,7 @@ export async function runAttempt(
     result.notes.push(
       "the task allows internet access: its set-up, agent and verifier get outbound HTTP(S) to any public host through the sandbox proxy (HTTP_PROXY/HTTPS_PROXY); this machine and private networks stay unreachable",
     );
-  if (task.resources.memoryMb !== undefined)
-    result.notes.push(
-      `memory_mb = ${task.resources.memoryMb} is recorded, not enforced: there is no per-task memory cgroup yet (the sandbox's default limits apply)`,
-    );
+  if (task.resources.memoryMb !== undefined) result.notes.push(await memoryNote(task.resources.memoryMb));
   try {
     ensureMountPoints();
     const setupError = await setUp(task, workspace, o.home);

@@ -48,7 +48,7 @@ export interface PhaseSandbox {
    * (HTTP_PROXY/HTTPS_PROXY are set; other traffic has no route). Default false: no network.
    */
   internet?: boolean;
-  /** The task's `cpus` and `memory_mb` (see phaseLimits: only `cpus` is enforced). */
+  /** The task's `cpus` and `memory_mb` (see phaseLimits). */
   resources?: { cpus?: number; memoryMb?: number };
 }
 
@@ -57,9 +57,9 @@ export const INTERNET_ALLOW = ["*"];
 
 /**
  * The sandbox limits for a task's resources: `cpus` → affinity to that many CPUs (when fewer than
- * the host has). `memory_mb` is not mapped: the only per-process tool here, RLIMIT_AS, bounds
- * address space, which Node, the JVM and Go reserve far beyond what they use (Node does not start
- * under 512 MB); a real limit needs a per-task memory cgroup. The other defaults stay.
+ * the host has); `memory_mb` → the memory cgroup limit of each command (all its processes; see
+ * call-cgroup.ts), not RLIMIT_AS, which bounds address space that Node, the JVM and Go reserve far
+ * beyond what they use (Node does not start under 512 MB of it). The other defaults stay.
  */
 export function phaseLimits(
   r: { cpus?: number; memoryMb?: number },
@@ -67,7 +67,16 @@ export function phaseLimits(
 ): ResourceLimits {
   const limits: ResourceLimits = { ...defaults };
   if (r.cpus !== undefined && r.cpus > 0 && Math.ceil(r.cpus) < availableParallelism()) limits.cpus = r.cpus;
+  if (r.memoryMb !== undefined && r.memoryMb > 0) limits.memoryBytes = Math.round(r.memoryMb * 1024 ** 2);
   return limits;
+}
+
+/** What an attempt's result says about a task's `memory_mb`: how it is held, or why it is not. */
+export async function memoryNote(memoryMb: number): Promise<string> {
+  const sb = await import("../sandbox/index.js");
+  return sb.memoryLimitEnforceable()
+    ? `memory_mb = ${memoryMb}: each command of the set-up, agent and verifier is held to ${memoryMb} MB (a memory cgroup per command, all its processes together)`
+    : `memory_mb = ${memoryMb} is recorded, not enforced: this host gives Ratchet no writable memory cgroup (it needs root and the cgroup memory controller)`;
 }
 
 /** A closable exec backend for one phase. */

@@ -71,7 +71,13 @@ export interface SandboxConfig {
   network?: { allow?: string[] };
   /** Host paths made visible read-only inside (e.g. a toolchain under the hidden home). */
   exposeReadOnly?: string[];
-  limits?: { cpuSeconds?: number; addressSpaceBytes?: number; processes?: number; fileSizeBytes?: number };
+  limits?: {
+    cpuSeconds?: number;
+    addressSpaceBytes?: number;
+    processes?: number;
+    fileSizeBytes?: number;
+    memoryBytes?: number;
+  };
 }
 
 /** Long-term memory: search and write tools, the index, and compaction. */
@@ -233,6 +239,7 @@ export const CONFIG_SCHEMA: JsonSchema = obj({
       addressSpaceBytes: positiveInt,
       processes: positiveInt,
       fileSizeBytes: positiveInt,
+      memoryBytes: positiveInt,
     }),
   }),
   memory: obj({

@@ -17,6 +17,7 @@ import * as path from "node:path";
 import type { ExecBackend, ExecRequest, ExecResult } from "../tools/exec-backend.js";
 import { minimalEnv } from "../tools/exec-host.js";
 import { callArgs, defaultSandboxIds, encodeArgs, standbyArgv } from "./bwrap-args.js";
+import { type CgroupParents, type Controller, callCgroupParents } from "./call-cgroup.js";
 import {
   DEFAULT_HIDDEN_SYSTEM_PATHS,
   DEFAULT_PROTECTED_PATHS,
@@ -28,7 +29,6 @@ import {
   visibleHostSockets,
 } from "./layout.js";
 import { type NetworkOptions, type NetworkPlan, planNetwork } from "./network-plan.js";
-import { pidsCgroupParent } from "./pids-cgroup.js";
 import { probeSandbox, type SandboxProbe } from "./probe.js";
 import { type AllowlistProxy, startAllowlistProxy } from "./proxy.js";
 import { SANDBOX_START_FAILED, superviseSandbox } from "./sandbox-process.js";
@@ -37,12 +37,17 @@ import { ARGS_FD, FIRST_PROTECTED_FD, SECCOMP_FD, Standby, type StandbySpec } fr
 import { AF, hostSeccompArch } from "./syscalls.js";
 import { preludeScript, type ResourceLimits } from "./wrapper.js";
 
-/** Resource limit defaults: generous for builds and test suites, fatal for runaways. */
+/**
+ * Resource limit defaults: generous for builds and test suites, fatal for runaways. A call's memory
+ * is capped at half the host's (at most 8 GiB), so a runaway command cannot push the host, and the
+ * daemon running it, into the host's OOM killer.
+ */
 export const DEFAULT_LIMITS: Required<Omit<ResourceLimits, "cpus">> = {
   cpuSeconds: 900,
   addressSpaceBytes: 8 * 1024 ** 3,
   processes: 1024,
   fileSizeBytes: 4 * 1024 ** 3,
+  memoryBytes: Math.min(8 * 1024 ** 3, Math.floor(os.totalmem() / 2)),
 };
 
 /** Size cap of each tmpfs (home, /tmp, /run); they are memory-backed. */
@@ -83,11 +88,12 @@ export interface SandboxOptions {
   /** After bwrap exits, how long to keep reading pipes. Default 100 ms. */
   drainMs?: number;
   /**
-   * When Ratchet runs as root, enforce `limits.processes` with a per-call pids cgroup (RLIMIT_NPROC
-   * does not bind for root). Default true where a pids hierarchy is writable; the attach happens
-   * ahead of the call (standby.ts), so it adds no latency while calls are not back to back.
+   * When Ratchet runs as root, enforce `limits.processes` and `limits.memoryBytes` with per-call
+   * cgroups (call-cgroup.ts; RLIMIT_NPROC does not bind for root). Default true where the
+   * hierarchies are writable; the attach happens ahead of the call (standby.ts), so it adds no
+   * latency while calls are not back to back.
    */
-  pidsCgroup?: boolean;
+  cgroups?: boolean;
   /** Host dirs bound at fixed paths inside (see MountPlan.binds); default none. */
   binds?: { source: string; dest: string; readOnly?: boolean }[];
 }
@@ -104,6 +110,47 @@ export const SANDBOX_REFUSED_EXIT = 126;
 
 const within = (p: string, dir: string) => p === dir || p.startsWith(`${dir}/`);
 const isRoot = () => process.getuid?.() === 0;
+
+/**
+ * Which per-call cgroups the backend can use for `limits`, and warnings for limits that then
+ * cannot bind: root is exempt from RLIMIT_NPROC, and only a cgroup bounds a call's memory (a
+ * warning only when a memory limit was asked for: the default cap is best effort).
+ */
+function planCgroups(
+  limits: ResourceLimits,
+  opts: SandboxOptions,
+): { parents: CgroupParents; warnings: string[] } {
+  if (!isRoot() || opts.cgroups === false) {
+    const asked = opts.limits?.memoryBytes !== undefined;
+    return {
+      parents: {},
+      warnings: asked ? ["the memory limit is not enforced: per-call memory cgroups need root"] : [],
+    };
+  }
+  const want: Controller[] = [];
+  if (limits.processes !== undefined) want.push("pids");
+  if (limits.memoryBytes !== undefined) want.push("memory");
+  const parents = callCgroupParents(want);
+  const warnings: string[] = [];
+  if (limits.processes !== undefined && !parents.pids)
+    warnings.push(
+      "running as root without a pids cgroup: the process-count limit is not enforced (RLIMIT_NPROC exempts root)",
+    );
+  if (opts.limits?.memoryBytes !== undefined && !parents.memory)
+    warnings.push("no writable memory cgroup: the memory limit is not enforced");
+  return { parents, warnings };
+}
+
+/** What a call's output gets when the kernel killed one of its processes for its memory limit. */
+export function outOfMemoryNote(limitBytes: number | undefined): string {
+  const mb = limitBytes === undefined ? "" : ` of ${Math.round(limitBytes / 1024 ** 2)} MB`;
+  return `\nratchet sandbox: a process of this command was killed for exceeding the command's memory limit${mb}\n`;
+}
+
+/** Whether calls can be held to a memory limit here (root, and a writable memory cgroup). */
+export function memoryLimitEnforceable(): boolean {
+  return isRoot() && callCgroupParents(["memory"]).memory !== undefined;
+}
 
 /** Runs each command under bubblewrap; see the file header for the guarantees. */
 export function createSandboxExecBackend(opts: SandboxOptions): SandboxExecBackend {
@@ -143,15 +190,7 @@ export function createSandboxExecBackend(opts: SandboxOptions): SandboxExecBacke
   const families = network ? [AF.UNIX, AF.INET, AF.INET6] : [AF.UNIX];
   const filter = arch ? buildSeccompFilter({ arch, allowSocketFamilies: families }) : undefined;
   const prelude = preludeScript({ limits, bridge: network?.bridge });
-  // RLIMIT_NPROC cannot bind when the sandbox maps to host root; a pids cgroup does (pids-cgroup.ts).
-  const cgroupParent =
-    isRoot() && limits.processes !== undefined && opts.pidsCgroup !== false ? pidsCgroupParent() : undefined;
-  const warnings =
-    isRoot() && limits.processes !== undefined && !cgroupParent
-      ? [
-          "running as root without a pids cgroup: the process-count limit is not enforced (RLIMIT_NPROC exempts root)",
-        ]
-      : [];
+  const { parents: cgroupParents, warnings } = planCgroups(limits, opts);
   const home = baseEnv.HOME ?? homes[0] ?? "/";
 
   let probed: Promise<SandboxProbe> | undefined;
@@ -274,10 +313,15 @@ export function createSandboxExecBackend(opts: SandboxOptions): SandboxExecBacke
     }
     standby.start(args, filter);
     setImmediate(refill); // the next call's bwrap starts while this one runs
+    let oomKilled = false;
     const result = await superviseSandbox(standby.child, req, started, {
       drainMs: opts.drainMs ?? 100,
-      onDone: () => standby.cgroup?.remove(),
+      onDone: () => {
+        oomKilled = standby.cgroup?.oomKilled() ?? false;
+        standby.cgroup?.remove();
+      },
     });
+    if (oomKilled) result.output += outOfMemoryNote(standby.cgroup?.memoryBytes);
     const vanishedSocket =
       result.output.startsWith(SANDBOX_START_FAILED) &&
       maskedSockets.some((p) => result.output.includes(`${p}:`));
@@ -291,7 +335,14 @@ export function createSandboxExecBackend(opts: SandboxOptions): SandboxExecBacke
     argv: standbyArgv({ bwrap, uid, gid, argsFd: ARGS_FD, shell, prelude }),
     workspace: layout!.workspace,
     protect: opts.protect ?? DEFAULT_PROTECTED_PATHS,
-    ...(cgroupParent ? { cgroup: { parent: cgroupParent, max: limits.processes! } } : {}),
+    ...(Object.keys(cgroupParents).length > 0
+      ? {
+          cgroup: {
+            parents: cgroupParents,
+            limits: { pids: limits.processes, memoryBytes: limits.memoryBytes },
+          },
+        }
+      : {}),
   });
   const takeStandby = (): Standby => {
     const s = spare;

@@ -5,6 +5,7 @@ export {
   createSandboxExecBackend,
   DEFAULT_LIMITS,
   DEFAULT_TMPFS_BYTES,
+  memoryLimitEnforceable,
   SANDBOX_REFUSED_EXIT,
   type SandboxExecBackend,
   type SandboxOptions,

@@ -1,5 +1,5 @@
 // A bwrap process started before its call is known, so the call does not pay for it. Starting
-// bwrap (Node's fork/exec plus dynamic linking, ~3-4 ms) and moving it into a pids cgroup (a
+// bwrap (Node's fork/exec plus dynamic linking, ~3-4 ms) and moving it into its call's cgroups (a
 // cgroup attach waits for an RCU grace period, ~10 ms here) both happen ahead of time; the call
 // then only writes its options into the `--args` pipe, where bwrap is blocked, and the seccomp
 // program into its pipe. The backend keeps one standby warm and replaces it as each call starts.
@@ -12,8 +12,8 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import * as fs from "node:fs";
 import type { Readable, Writable } from "node:stream";
+import { type CallCgroup, type CallLimits, type CgroupParents, createCallCgroup } from "./call-cgroup.js";
 import { openProtectedPaths, type ProtectedTarget, protectedTargets } from "./layout.js";
-import { attachToCgroup, createPidsCgroup, type PidsCgroup } from "./pids-cgroup.js";
 
 /** fd numbers inside bwrap: 0-2 stdio, the args pipe, the seccomp pipe, then protected paths. */
 export const ARGS_FD = 3;
@@ -26,8 +26,8 @@ export interface StandbySpec {
   argv: string[];
   workspace: string;
   protect: readonly string[];
-  /** A pids cgroup per call: parent dir and pids.max. */
-  cgroup?: { parent: string; max: number };
+  /** Cgroups per call (call-cgroup.ts): where to create them and what they limit. */
+  cgroup?: { parents: CgroupParents; limits: CallLimits };
 }
 
 /** A started bwrap waiting for its call. */
@@ -35,7 +35,7 @@ export class Standby {
   readonly child: ChildProcess;
   /** Workspace paths bound read-only, at FIRST_PROTECTED_FD + i. */
   readonly protectedPaths: string[];
-  readonly cgroup: PidsCgroup | undefined;
+  readonly cgroup: CallCgroup | undefined;
   /** Resolves once the standby may be used (its cgroup attach has finished or failed). */
   readonly ready: Promise<void>;
   /** Set if bwrap could not be started (emitted on the next tick after spawning). */
@@ -51,7 +51,7 @@ export class Standby {
     try {
       this.opened = fds.map(({ path: p, dev, ino }) => ({ path: p, dev, ino }));
       this.protectedPaths = fds.map((f) => f.path);
-      this.cgroup = spec.cgroup ? createPidsCgroup(spec.cgroup.parent, spec.cgroup.max) : undefined;
+      this.cgroup = spec.cgroup ? createCallCgroup(spec.cgroup.parents, spec.cgroup.limits) : undefined;
       this.child = spawn(spec.argv[0], spec.argv.slice(1), {
         cwd: "/",
         env: { PATH: process.env.PATH ?? "/usr/bin:/bin" }, // only to find bwrap: --clearenv follows
@@ -72,7 +72,7 @@ export class Standby {
     const pid = this.child.pid;
     this.ready =
       this.cgroup && pid !== undefined
-        ? attachToCgroup(this.cgroup.dir, pid).catch(() => undefined) // best effort; RLIMIT_NPROC is set too
+        ? this.cgroup.attach(pid).catch(() => undefined) // best effort; the rlimits are set too
         : Promise.resolve();
   }
 

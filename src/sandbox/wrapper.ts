@@ -13,12 +13,17 @@ export interface ResourceLimits {
   cpuSeconds?: number;
   /** RLIMIT_AS, bytes of address space per process. */
   addressSpaceBytes?: number;
-  /** RLIMIT_NPROC, processes (threads count too); see pids-cgroup.ts for root hosts. */
+  /** RLIMIT_NPROC, processes (threads count too); for root hosts a pids cgroup (call-cgroup.ts). */
   processes?: number;
   /** RLIMIT_FSIZE, largest file a process may write, in bytes. */
   fileSizeBytes?: number;
   /** CPUs the call may run on (affinity to the first N of the host's); unset: all. */
   cpus?: number;
+  /**
+   * Memory of the whole call in bytes (every process, and its tmpfs files), by a memory cgroup
+   * (call-cgroup.ts; needs root). Past it the kernel kills a process of the call. Not an rlimit.
+   */
+  memoryBytes?: number;
 }
 
 /** How the sandbox reaches the host-side allowlist proxy. */

@@ -6,7 +6,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { after, before, describe, it } from "node:test";
 import { createSandboxExecBackend, SANDBOX_REFUSED_EXIT } from "../../src/sandbox/bwrap-backend.js";
-import { pidsCgroupParent } from "../../src/sandbox/pids-cgroup.js";
+import { callCgroupParents } from "../../src/sandbox/call-cgroup.js";
 import type { ExecRequest } from "../../src/tools/exec-backend.js";
 import { hostPidsWith, hostTempDir, requireSandbox, uniqueToken, waitFor } from "./helpers.js";
 
@@ -222,7 +222,7 @@ describe("sandbox exec backend", () => {
     assert.match(mem.output, /MemoryError/);
     const cpu = await r("bash -c 'while :; do :; done'; echo status=$?");
     assert.match(cpu.output, /status=(152|137)/); // SIGXCPU, or SIGKILL at the hard limit
-    if (process.getuid?.() === 0 && !pidsCgroupParent()) {
+    if (process.getuid?.() === 0 && !callCgroupParents(["pids"]).pids) {
       // Root without a writable pids cgroup (e.g. a container): RLIMIT_NPROC exempts root, so the
       // limit cannot bind, and the probe must say so rather than pretend.
       const p = await small.probe();
@@ -233,6 +233,46 @@ describe("sandbox exec backend", () => {
     }
     fs.rmSync(path.join(ws, "big.bin"), { force: true });
     await small.close();
+  });
+
+  it("holds the whole call to its memory limit: processes together, tmpfs files included", async (t) => {
+    const mb = 1024 ** 2;
+    const limited = createSandboxExecBackend({
+      workspace: ws,
+      stateDir: state,
+      limits: { memoryBytes: 160 * mb },
+    });
+    const r = (command: string) =>
+      limited.run({ command, cwd: ws, timeoutMs: 30_000, maxOutputBytes: 30_000 });
+    try {
+      if (process.getuid?.() !== 0 || !callCgroupParents(["memory"]).memory) {
+        // No memory cgroup to be had: the limit cannot bind, and the probe must say so.
+        const p = await limited.probe();
+        assert.ok(p.ok && p.warnings.some((w) => /memory limit is not enforced/.test(w)), JSON.stringify(p));
+        t.skip("no writable memory cgroup on this host");
+        return;
+      }
+      const hold = (n: number) =>
+        `python3 -c 'import time; b = bytearray(${n} * 1024**2); b[::4096] = b"x" * len(b[::4096]); time.sleep(2)'`;
+      // Within the limit: fine, and nothing is said.
+      const small = await r(`${hold(60)}; echo status=$?`);
+      assert.match(small.output, /status=0/);
+      assert.doesNotMatch(small.output, /memory limit/);
+      // One process over it: killed by the kernel, and the output says why.
+      const big = await r(`${hold(400)}; echo status=$?`);
+      assert.match(big.output, /status=137/, big.output);
+      assert.match(big.output, /killed for exceeding the command's memory limit of 160 MB/);
+      // Two processes each under it, together over it: RLIMIT_AS could never catch this.
+      const pair = await r(`(${hold(100)}) & (${hold(100)}) & wait; echo done`);
+      assert.match(pair.output, /killed for exceeding the command's memory limit/, pair.output);
+      // tmpfs files are memory too.
+      const tmpfs = await r("head -c 400000000 /dev/zero > /tmp/fill; echo status=$?; rm -f /tmp/fill");
+      assert.doesNotMatch(tmpfs.output, /status=0/, tmpfs.output);
+      // The next call starts with a fresh budget.
+      assert.match((await r(`${hold(60)}; echo status=$?`)).output, /status=0/);
+    } finally {
+      await limited.close();
+    }
   });
 
   it("keeps one bwrap warm between calls, reuses it, and stops it on close", async () => {
