@@ -23,9 +23,12 @@ export function isClassTerm(term: string): boolean {
   return term.startsWith(CLASS_MARK);
 }
 
-/** Symbol-first ("$25", "€ 1,200", "US$3k") and word-after ("25 dollars", "40 bucks") amounts. */
+/**
+ * Amounts: a currency sign before or after the number ("$25", "€ 1,200", "25€"), a currency code
+ * before it ("USD 40"), or a currency word after it ("25 dollars", "40 bucks", "3k euros").
+ */
 const AMOUNT =
-  /[$€£¥₹]\s?\d|\b\d[\d,.]*\s?(?:k|m|million|thousand|hundred)?\s?(?:dollars?|bucks|usd|eur|euros?|gbp|cents?|yen|rupees?)\b/gi;
+  /[$€£¥₹]\s?\d|\d\s?[€£¥₹]|\b(?:usd|eur|gbp|cad|aud|inr|jpy|chf)\s?\d|\b\d[\d,.]*\s?(?:k|m|bn|million|billion|thousand|hundred)?\s?(?:dollars?|bucks|usd|eur|euros?|gbp|cents?|yen|rupees?|quid)\b/gi;
 
 /** Words that make a question about money by themselves. */
 const MONEY_WORDS =

@@ -14,6 +14,7 @@ test("amounts of money are found in the forms people write them", () => {
   assert.equal(count("It was € 1,200 in total, or about £1000."), 2);
   assert.equal(count("I paid 40 bucks, my sister paid 35 dollars, 3k USD overall"), 3);
   assert.equal(count("US$3.50 each"), 1);
+  assert.equal(count("Dinner was 45€, the taxi 12 €, the hotel EUR 300 and the museum USD 20."), 4);
   // Not money: weights, counts, times, a bare currency word.
   assert.equal(count("I lost 10 pounds, ran 5 km at 6:30 and own 3 bikes."), 0);
   assert.equal(count("Dollars and cents are a unit of account."), 0);
