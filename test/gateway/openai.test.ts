@@ -15,6 +15,7 @@ interface Chunk {
   model: string;
   choices: { index: number; delta: { role?: string; content?: string }; finish_reason: string | null }[];
   usage?: { total_tokens: number };
+  ratchet?: Record<string, unknown>;
 }
 
 test("GET /v1/models lists the agents as models", async () => {
@@ -81,6 +82,54 @@ test("streaming: chat.completion.chunk frames, role first, content deltas, stop,
   assert.equal(last.choices[0].finish_reason, "stop");
   assert.deepEqual(last.choices[0].delta, {});
   assert.ok((last.usage?.total_tokens ?? 0) > 0);
+});
+
+test("streaming with X-Ratchet-Events: tools carries the tool call and its result; without it, none", async () => {
+  const stream = async (headers: Record<string, string>) => {
+    const res = await fetch(`${d.url}/v1/chat/completions`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${d.token}`, "content-type": "application/json", ...headers },
+      body: JSON.stringify({
+        model: "ratchet",
+        stream: true,
+        messages: [{ role: "user", content: "nap 0.05" }],
+      }),
+    });
+    assert.equal(res.status, 200);
+    const data = await readSse(res, (x) => x === "[DONE]");
+    return data.slice(0, -1).map((x) => JSON.parse(x) as Chunk);
+  };
+  const chunks = await stream({ "x-ratchet-events": "tools" });
+  const events = chunks.filter((c) => c.ratchet);
+  assert.deepEqual(
+    events.map((c) => c.ratchet?.type),
+    ["tool_call", "tool_result"],
+  );
+  const [call, result] = events.map((c) => c.ratchet as Record<string, unknown>);
+  assert.deepEqual(call, {
+    type: "tool_call",
+    id: call.id,
+    name: "exec",
+    arguments: { command: "sleep 0.05" },
+  });
+  assert.equal(result.id, call.id);
+  assert.equal(result.name, "exec");
+  assert.equal(result.is_error, false);
+  assert.equal(typeof result.content, "string");
+  assert.ok((result.duration_ms as number) >= 0);
+  // Event chunks are ordinary chunks to a client that does not know the field: an empty delta.
+  for (const c of events) {
+    assert.equal(c.object, "chat.completion.chunk");
+    assert.deepEqual(c.choices[0].delta, {});
+    assert.equal(c.choices[0].finish_reason, null);
+  }
+  // The tool events come before the answer's text, in the order they happened.
+  const firstText = chunks.findIndex((c) => (c.choices[0].delta.content ?? "") !== "");
+  assert.ok(chunks.indexOf(events[1]) < firstText);
+  assert.equal(chunks.map((c) => c.choices[0].delta.content ?? "").join(""), "done: nap 0.05");
+  const plain = await stream({});
+  assert.ok(!plain.some((c) => c.ratchet));
+  assert.equal(plain.map((c) => c.choices[0].delta.content ?? "").join(""), "done: nap 0.05");
 });
 
 test("X-Session-Id (or `user`) continues one Ratchet session; no key means a new session", async () => {

@@ -2,8 +2,11 @@
 // now). The last user message is the input; the conversation is the Ratchet session named by the
 // X-Session-Id header or the `user` field (else a new session per request), so the client does not
 // resend history. Messages go through the same durable inbox and run manager as the native API.
+// A streaming client that sends `X-Ratchet-Events: tools` also gets the agent's tool calls and
+// results, as chunks with an empty delta and a `ratchet` field (clients that do not know it skip it).
 import { type Context, Hono } from "hono";
 import { streamSSE } from "hono/streaming";
+import type { AgentEvent } from "../../loop/events.js";
 import type { Usage } from "../../models/types.js";
 import type { SessionStore } from "../../runtime/session-store.js";
 import type { GatewayEvent } from "../events.js";
@@ -48,7 +51,9 @@ export function openAiRoutes(d: OpenAiRouteDeps): Hono<GatewayEnv> {
     const id = `chatcmpl-${message.id}`;
     const ts = Math.floor(Date.now() / 1000);
     c.header("x-session-id", message.sessionId);
-    if (body.stream === true) return streamCompletion(c, d, message.sessionId, message.id, { id, model, ts });
+    const toolEvents = (c.req.header("x-ratchet-events") ?? "").split(/[\s,]+/).includes("tools");
+    if (body.stream === true)
+      return streamCompletion(c, d, message.sessionId, message.id, { id, model, ts, toolEvents });
     const outcome = await waitFor(d, message.sessionId, message.id, c.req.raw.signal);
     if (outcome.status !== "done")
       throw jsonError(500, `the agent run failed: ${outcome.error ?? "unknown error"}`, "agent_error");
@@ -139,7 +144,7 @@ function streamCompletion(
   d: OpenAiRouteDeps,
   sessionId: string,
   messageId: string,
-  meta: { id: string; model: string; ts: number },
+  meta: { id: string; model: string; ts: number; toolEvents: boolean },
 ): Response {
   const chunk = (
     delta: Record<string, unknown>,
@@ -180,6 +185,8 @@ function streamCompletion(
           const e = ev.event;
           if (e.type === "model" && e.event.type === "text_delta")
             await stream.writeSSE({ data: chunk({ content: e.event.delta }, null) });
+          const tool = meta.toolEvents ? toolEvent(e) : undefined;
+          if (tool) await stream.writeSSE({ data: chunk({}, null, { ratchet: tool }) });
           continue;
         }
         if (ev.type !== "message" || ev.messageId !== messageId) continue;
@@ -199,6 +206,25 @@ function streamCompletion(
       off();
     }
   });
+}
+
+/** Tool output sent in an event at most (the session keeps all of it). */
+const MAX_EVENT_OUTPUT = 4000;
+
+/** The `ratchet` field of a tool event chunk, or undefined for other agent events. */
+function toolEvent(e: AgentEvent): Record<string, unknown> | undefined {
+  if (e.type === "tool_start")
+    return { type: "tool_call", id: e.call.id, name: e.call.name, arguments: e.call.arguments };
+  if (e.type !== "tool_end") return undefined;
+  const out = e.result.content;
+  return {
+    type: "tool_result",
+    id: e.call.id,
+    name: e.call.name,
+    is_error: e.result.isError,
+    content: out.length > MAX_EVENT_OUTPUT ? `${out.slice(0, MAX_EVENT_OUTPUT)}…[truncated]` : out,
+    duration_ms: e.durationMs,
+  };
 }
 
 function runUsage(ev: GatewayEvent, messageId: string): Usage | undefined {
