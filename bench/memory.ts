@@ -8,107 +8,40 @@
 // Then a scale run: ~200k turns (the dev haystacks repeated with distinct session ids) in one
 // on-disk index: build time, index size, query latency.
 //
+// With an embeddings endpoint, a third system runs beside them: memory search as the agent gets it,
+// lexical and vector rankings fused (search.ts); its sessions are ranked by their best turn.
+//
 //   npm run bench:memory                                # dev set + scale run
 //   npm run bench:memory -- --data path/to/file.json --no-scale --limit 20
+//   npm run bench:memory -- --no-scale --embed-url http://127.0.0.1:8080/v1 --embed-model nomic-embed-text [--embed-key-env KEY]
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
+import { type Embedder, embedMissing, openAiEmbedder } from "../src/memory/embeddings.js";
 import { IndexDb } from "../src/memory/index-db.js";
 import { rank } from "../src/memory/retriever.js";
+import { searchMemory } from "../src/memory/search.js";
 import { terms } from "../src/memory/tokenize.js";
 import type { SourceInput } from "../src/memory/types.js";
 import { baselineIndex } from "./memory-baseline.js";
-import { quantile, retrievalMetrics } from "./memory-metrics.js";
-
-interface Turn {
-  role: "user" | "assistant";
-  content: string;
-  has_answer?: boolean;
-}
-
-interface Item {
-  question_id: string;
-  question_type: string;
-  question: string;
-  question_date: string;
-  haystack_dates: string[];
-  haystack_session_ids: string[];
-  haystack_sessions: Turn[][];
-}
-
-/** Metric values of one question for one system. */
-interface Scores {
-  sAny5: number;
-  sAll5: number;
-  sNdcg10: number;
-  tAny10: number;
-  tAll10: number;
-}
+import { evidence, type Item, parseLmeDate, type Scores, score, sourcesOf } from "./memory-lme.js";
+import { quantile } from "./memory-metrics.js";
 
 let P: Record<string, number> | undefined;
 const METRICS: (keyof Scores)[] = ["sAny5", "sAll5", "sNdcg10", "tAny10", "tAll10"];
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 
-/** "2023/03/27 (Mon) 23:35" → epoch ms (the dataset's dates carry no zone; read as UTC). */
-export function parseLmeDate(s: string): number {
-  const m = /^(\d{4})\/(\d{2})\/(\d{2})(?: \(\w+\))?(?: (\d{2}):(\d{2}))?/.exec(s);
-  if (!m) throw new Error(`bad date ${s}`);
-  return Date.UTC(+m[1], +m[2] - 1, +m[3], +(m[4] ?? 0), +(m[5] ?? 0));
-}
+type System = "ours" | "base" | "hybrid";
+type Row = { type: string; id: string } & Partial<Record<System, Scores>>;
 
-/** The haystack as memory sources: one per session, its user turns as chunks with the official ids. */
-function sourcesOf(item: Item, roles: readonly string[] = ["user"], suffix = ""): SourceInput[] {
-  return item.haystack_sessions.map((turns, i) => {
-    const sid = item.haystack_session_ids[i] + suffix;
-    const ts = parseLmeDate(item.haystack_dates[i]);
-    return {
-      key: `session:${sid}`,
-      kind: "session",
-      label: sid,
-      ts,
-      fingerprint: "",
-      chunks: turns.flatMap((t, j) =>
-        roles.includes(t.role) ? [{ ref: `${sid}_${j + 1}`, role: t.role, ts, text: t.content }] : [],
-      ),
-    };
-  });
-}
-
-/** Evidence ids per the protocol: answer sessions with an evidence user turn, and those turns. */
-function evidence(item: Item): { sessions: Set<string>; turns: Set<string> } {
-  const sessions = new Set<string>();
-  const turns = new Set<string>();
-  item.haystack_sessions.forEach((ts, i) => {
-    const sid = item.haystack_session_ids[i];
-    if (!sid.includes("answer")) return;
-    ts.forEach((t, j) => {
-      if (t.role === "user" && t.has_answer) {
-        sessions.add(sid);
-        turns.add(`${sid}_${j + 1}`);
-      }
-    });
-  });
-  return { sessions, turns };
-}
-
-function score(
-  sessions: string[],
-  turns: string[],
-  ev: { sessions: Set<string>; turns: Set<string> },
-): Scores {
-  const s5 = retrievalMetrics(sessions, ev.sessions, 5);
-  const s10 = retrievalMetrics(sessions, ev.sessions, 10);
-  const t10 = retrievalMetrics(turns, ev.turns, 10);
-  return { sAny5: s5.any, sAll5: s5.all, sNdcg10: s10.ndcg, tAny10: t10.any, tAll10: t10.all };
-}
-
-/** Runs both systems on every scorable item. */
-function devRun(items: Item[], verbose: boolean) {
-  const rows: { type: string; id: string; ours: Scores; base: Scores }[] = [];
+/** Runs the systems on every scorable item (hybrid only with an embedder). */
+async function devRun(items: Item[], verbose: boolean, embedder?: Embedder) {
+  const rows: Row[] = [];
   const latOurs: number[] = [];
   const latBase: number[] = [];
+  const latHybrid: number[] = [];
   let skipped = 0;
   for (const item of items) {
     if (item.question_id.endsWith("_abs")) continue;
@@ -129,6 +62,18 @@ function devRun(items: Item[], verbose: boolean) {
       r.chunks.map((c) => c.chunk.ref),
       ev,
     );
+    let hybrid: Scores | undefined;
+    if (embedder) {
+      await embedMissing(db, embedder);
+      const t2 = performance.now();
+      const hits = await searchMemory(db, item.question, { limit: 50, now, embedder });
+      latHybrid.push(performance.now() - t2);
+      hybrid = score(
+        [...new Set(hits.map((h) => h.source))],
+        hits.map((h) => h.ref),
+        ev,
+      );
+    }
     db.close();
 
     const sessDocs = item.haystack_sessions.map((ts, i) => ({
@@ -151,7 +96,7 @@ function devRun(items: Item[], verbose: boolean) {
     const base = score(baseSessions, bt.search(item.question, 50), ev);
     bs.close();
     bt.close();
-    rows.push({ type: item.question_type, id: item.question_id, ours, base });
+    rows.push({ type: item.question_type, id: item.question_id, ours, base, ...(hybrid ? { hybrid } : {}) });
     if (verbose && (ours.sAll5 < 1 || ours.tAll10 < 1)) {
       const sl = r.sources.map((s) => labels.get(s.sourceId) ?? "");
       const tl = r.chunks.map((c) => c.chunk.ref);
@@ -181,7 +126,7 @@ function devRun(items: Item[], verbose: boolean) {
       );
     }
   }
-  return { rows, latOurs, latBase, skipped };
+  return { rows, latOurs, latBase, latHybrid, skipped };
 }
 
 function pct(x: number): string {
@@ -193,18 +138,19 @@ function printTable(rows: string[][]) {
   for (const r of rows) process.stdout.write(`${r.map((c, i) => c.padEnd(widths[i])).join("  ")}\n`);
 }
 
-function report(res: ReturnType<typeof devRun>) {
+function report(res: Awaited<ReturnType<typeof devRun>>) {
   const types = [...new Set(res.rows.map((r) => r.type))].sort();
-  const header = ["type", "n", ...METRICS.flatMap((m) => [`${m} ours`, "base"])];
+  const systems: System[] = res.latHybrid.length > 0 ? ["ours", "base", "hybrid"] : ["ours", "base"];
+  const header = ["type", "n", ...METRICS.flatMap((m) => [`${m} ours`, ...systems.slice(1)])];
   const table = [header];
-  const mean = (rs: typeof res.rows, sys: "ours" | "base", m: keyof Scores) =>
-    rs.reduce((s, r) => s + r[sys][m], 0) / rs.length;
+  const mean = (rs: Row[], sys: System, m: keyof Scores) =>
+    rs.reduce((s, r) => s + (r[sys]?.[m] ?? 0), 0) / rs.length;
   for (const t of [...types, "overall"]) {
     const rs = t === "overall" ? res.rows : res.rows.filter((r) => r.type === t);
     table.push([
       t,
       String(rs.length),
-      ...METRICS.flatMap((m) => [pct(mean(rs, "ours", m)), pct(mean(rs, "base", m))]),
+      ...METRICS.flatMap((m) => systems.map((sys) => pct(mean(rs, sys, m)))),
     ]);
   }
   process.stdout.write(
@@ -215,7 +161,7 @@ function report(res: ReturnType<typeof devRun>) {
     `questions scored: ${res.rows.length} (skipped: abstention, and ${res.skipped} with evidence only in assistant turns)\n`,
   );
   process.stdout.write(
-    `query latency ours: p50 ${quantile(res.latOurs, 0.5).toFixed(2)} ms, p95 ${quantile(res.latOurs, 0.95).toFixed(2)} ms; baseline (session table): p50 ${quantile(res.latBase, 0.5).toFixed(2)} ms, p95 ${quantile(res.latBase, 0.95).toFixed(2)} ms\n`,
+    `query latency ours: p50 ${quantile(res.latOurs, 0.5).toFixed(2)} ms, p95 ${quantile(res.latOurs, 0.95).toFixed(2)} ms; baseline (session table): p50 ${quantile(res.latBase, 0.5).toFixed(2)} ms, p95 ${quantile(res.latBase, 0.95).toFixed(2)} ms${res.latHybrid.length > 0 ? `; hybrid (with the query's embedding): p50 ${quantile(res.latHybrid, 0.5).toFixed(2)} ms, p95 ${quantile(res.latHybrid, 0.95).toFixed(2)} ms` : ""}\n`,
   );
 }
 
@@ -229,13 +175,26 @@ async function main() {
       verbose: { type: "boolean", default: false },
       "scale-index": { type: "string" },
       p: { type: "string" },
+      "embed-url": { type: "string" },
+      "embed-model": { type: "string" },
+      "embed-key-env": { type: "string" },
     },
   });
+  const url = values["embed-url"];
+  if (url && !values["embed-model"]) throw new Error("--embed-url needs --embed-model NAME too");
+  const keyEnv = values["embed-key-env"];
+  const embedder = url
+    ? openAiEmbedder({
+        baseUrl: url,
+        model: values["embed-model"] as string,
+        ...(keyEnv && process.env[keyEnv] ? { apiKey: process.env[keyEnv] } : {}),
+      })
+    : undefined;
   if (!existsSync(values.data)) throw new Error(`no data at ${values.data}; pass --data PATH`);
   let items = JSON.parse(readFileSync(values.data, "utf8")) as Item[];
   if (values.limit) items = items.slice(0, Number(values.limit));
   if (values.p) P = JSON.parse(values.p);
-  if (!values["scale-only"]) report(devRun(items, values.verbose));
+  if (!values["scale-only"]) report(await devRun(items, values.verbose, embedder));
   if (!values["no-scale"]) await scaleRun(items, values["scale-index"]);
 }
 
