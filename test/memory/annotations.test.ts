@@ -6,7 +6,7 @@ import { answerTypeTerms, entityTerms, isClassTerm, MONEY } from "../../src/memo
 import { IndexDb } from "../../src/memory/index-db.js";
 import { rank } from "../../src/memory/retriever.js";
 import { queryTerms, terms } from "../../src/memory/tokenize.js";
-import type { SourceInput } from "../../src/memory/types.js";
+import { userSession } from "./helpers.js";
 
 test("amounts of money are found in the forms people write them", () => {
   const count = (text: string) => entityTerms(text).length;
@@ -49,14 +49,7 @@ test("no text and no query can produce or inject a class term", () => {
 
 test("a question about money ranks the turn that states the amount first", () => {
   const ts = Date.UTC(2024, 2, 1);
-  const session = (label: string, texts: string[]): SourceInput => ({
-    key: `s:${label}`,
-    kind: "session",
-    label,
-    ts,
-    fingerprint: "",
-    chunks: texts.map((text, i) => ({ ref: `${label}_${i + 1}`, role: "user", ts, text })),
-  });
+  const session = (label: string, texts: string[]) => userSession(label, ts, texts);
   const db = new IndexDb(":memory:");
   db.putSource(
     session("care", ["My road bike and my old bike both need care before spring, what should I check?"]),

@@ -5,22 +5,13 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { IndexDb } from "../../src/memory/index-db.js";
 import { diversify, rank } from "../../src/memory/retriever.js";
-import type { SourceInput } from "../../src/memory/types.js";
+import { userSession } from "./helpers.js";
 
 const DAY = 86_400_000;
 const NOW = Date.UTC(2024, 5, 30);
 
-function session(label: string, daysAgo: number, texts: string[]): SourceInput {
-  const ts = NOW - daysAgo * DAY;
-  return {
-    key: `s:${label}`,
-    kind: "session",
-    label,
-    ts,
-    fingerprint: "",
-    chunks: texts.map((text, i) => ({ ref: `${label}_${i + 1}`, role: "user", ts, text })),
-  };
-}
+const session = (label: string, daysAgo: number, texts: string[]) =>
+  userSession(label, NOW - daysAgo * DAY, texts);
 
 /** A memory where one conversation is all about the gym and another mentions a pottery class in passing. */
 function memory(): IndexDb {

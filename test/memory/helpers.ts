@@ -1,8 +1,9 @@
-// Shared helpers of the memory tests: a fresh workspace and index, and a clock.
+// Shared helpers of the memory tests: a fresh workspace and index, a clock, and conversations.
 import { mkdirSync, mkdtempSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { Memory, type MemoryOptions } from "../../src/memory/memory.js";
+import type { SourceInput } from "../../src/memory/types.js";
 
 /** A fresh temp folder with a workspace and a state folder. */
 export function tempDirs(): { base: string; workspace: string; home: string; indexFile: string } {
@@ -27,4 +28,16 @@ export function freshMemory(extra: Partial<MemoryOptions> = {}) {
     ...extra,
   });
   return { ...dirs, memory };
+}
+
+/** A conversation of user turns said at `ts`, with turn ids `<label>_1`, `<label>_2`, … */
+export function userSession(label: string, ts: number, texts: string[]): SourceInput {
+  return {
+    key: `s:${label}`,
+    kind: "session",
+    label,
+    ts,
+    fingerprint: "",
+    chunks: texts.map((text, i) => ({ ref: `${label}_${i + 1}`, role: "user", ts, text })),
+  };
 }
