@@ -11,7 +11,7 @@ import { createRedactor, secretsFromEnv } from "../policy/redact.js";
 import type { ApprovalStore } from "../runtime/approval-store.js";
 import type { RatchetConfig } from "../runtime/config.js";
 import { createExecBackend } from "../runtime/exec-setup.js";
-import { primaryModelRef } from "../runtime/resolve-model.js";
+import { primaryModelRef, resolveModel } from "../runtime/resolve-model.js";
 import { startTask } from "../runtime/run-task.js";
 import type { SessionStore } from "../runtime/session-store.js";
 import type { ExecBackend } from "../tools/index.js";
@@ -104,7 +104,10 @@ export class RunManager {
         `Workspace ${workspace} is not a folder. Create it or pass another.`,
       );
     const env = this.deps.env ?? process.env;
-    const model = primaryModelRef(this.deps.config(), env, input.model ? { model: input.model } : {});
+    const config = this.deps.config();
+    // A model named by the client must at least resolve (provider known), before anything is stored.
+    if (input.model) resolveModel(input.model.trim(), config, env);
+    const model = primaryModelRef(config, env, input.model ? { model: input.model } : {});
     if (!sessionId) {
       const title = createRedactor(secretsFromEnv(env)).text(text);
       sessionId = store.create({ workspace, model, title });
@@ -118,6 +121,30 @@ export class RunManager {
     });
     if (!added.duplicate) this.enqueue(added.message);
     return added;
+  }
+
+  /**
+   * What a new session can be started with: the default model (if one is configured), every model
+   * the config names (default first, then fallbacks, then those with settings), and the workspace
+   * used when a message names none.
+   */
+  choices(): { model?: string; models: string[]; workspace: string } {
+    const config = this.deps.config();
+    const env = this.deps.env ?? process.env;
+    let model: string | undefined;
+    try {
+      model = primaryModelRef(config, env, {});
+    } catch {
+      // no model configured: clients must name one
+    }
+    const models = [
+      ...new Set([
+        ...(model ? [model] : []),
+        ...(config.fallbackModels ?? []),
+        ...Object.keys(config.models ?? {}),
+      ]),
+    ];
+    return { ...(model ? { model } : {}), models, workspace: path.resolve(this.deps.defaultWorkspace) };
   }
 
   /** Re-schedules everything the inbox still holds (call once at start). */

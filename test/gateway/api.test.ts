@@ -192,7 +192,32 @@ test("bad input is answered with JSON errors, never a crash", async () => {
   assert.equal((route.json.error as { code: string }).code, "not_found");
   const ws = await api(d, "POST", "/api/sessions/messages", { text: "x", workspace: "/no/such/dir" });
   assert.equal(ws.status, 400);
+  // A model that cannot resolve is refused before anything is stored.
+  const before = ((await api(d, "GET", "/api/sessions")).json.sessions as unknown[]).length;
+  for (const [m, code] of [
+    ["nosuchprovider/x", "provider_unknown"],
+    ["no-slash", "model_invalid"],
+  ]) {
+    const bad = await api(d, "POST", "/api/sessions/messages", { text: "x", model: m });
+    assert.equal(bad.status, 400, m);
+    assert.equal((bad.json.error as { code: string }).code, code);
+  }
+  assert.equal(((await api(d, "GET", "/api/sessions")).json.sessions as unknown[]).length, before);
   assert.equal((await api(d, "GET", "/api/health")).status, 200);
+});
+
+test("GET /api/models: the default model, the models the config names, the default workspace", async () => {
+  const r = await api(d, "GET", "/api/models");
+  assert.equal(r.status, 200);
+  assert.deepEqual(r.json, { model: "scripted/m", models: ["scripted/m"], workspace: sb.workspace });
+  // A new session can name another model of a known provider: the run calls it.
+  const sent = await api(d, "POST", "/api/sessions/messages", { text: "hello", model: "scripted/other" });
+  assert.equal(sent.status, 202);
+  const { sessionId, messageId } = sent.json as { sessionId: string; messageId: string };
+  await waitMessage(d, messageId);
+  const session = (await api(d, "GET", `/api/sessions/${sessionId}`)).json.session as { model: string };
+  assert.equal(session.model, "scripted/other");
+  assert.equal(model.requests.at(-1)?.json?.model, "other");
 });
 
 test("config reload: an invalid file is reported and the last good config keeps running", async () => {

@@ -4,7 +4,8 @@
 // then finds the session with its token counts. Also checks the page's headers and that the API
 // still wants the token.
 import assert from "node:assert/strict";
-import { existsSync } from "node:fs";
+import { existsSync, mkdirSync } from "node:fs";
+import path from "node:path";
 import { after, before, test } from "node:test";
 import { type Browser, chromium, type Page } from "playwright-core";
 import {
@@ -12,7 +13,8 @@ import {
   type ScriptFn,
   startScriptedServer,
 } from "../../src/testkit/scripted-server.js";
-import { type DaemonProc, daemonSandbox, startDaemonProc } from "./support.js";
+import type { Sandbox } from "../support/cli.js";
+import { api, type DaemonProc, daemonSandbox, startDaemonProc } from "./support.js";
 
 const CHROMIUM = process.env.RATCHET_CHROMIUM ?? "/usr/bin/chromium";
 const COMMAND = "echo web-probe-ok";
@@ -46,12 +48,14 @@ const script: ScriptFn = (req) => {
 
 let model: ScriptedServer;
 let d: DaemonProc;
+let sb: Sandbox;
 let browser: Browser | undefined;
 
 before(async () => {
   model = await startScriptedServer(script);
   const policy = { rules: [{ tool: "exec", args: { command: "echo web-probe*" }, action: "ask" }] };
-  d = await startDaemonProc(daemonSandbox(model, { policy }));
+  sb = daemonSandbox(model, { policy, fallbackModels: ["scripted/backup"] });
+  d = await startDaemonProc(sb);
 });
 after(async () => {
   await browser?.close();
@@ -272,5 +276,52 @@ test("in Chromium: a streaming run can be cancelled from the chat view", async (
   await page.locator("#cancel:not([disabled])").click({ timeout: WAIT });
   await waitText(page, '#chat-status[data-status="failed"]', "cancelled");
   assert.equal(await page.locator("#cancel").isDisabled(), true);
+  await page.close();
+});
+
+test("in Chromium: a new session can name its model and workspace; a bad model is refused", async () => {
+  const page = await (await launch()).newPage();
+  await page.goto(`${d.url}/`);
+  await logIn(page);
+  // The daemon's defaults are offered as placeholders, the configured models as suggestions.
+  const modelBox = page.locator("#new-model");
+  await page.waitForFunction("document.getElementById('new-model').placeholder !== ''", null, {
+    timeout: WAIT,
+  });
+  assert.equal(await modelBox.getAttribute("placeholder"), "scripted/m");
+  assert.equal(await page.locator("#new-workspace").getAttribute("placeholder"), sb.workspace);
+  const options = await page.locator("#model-list option").all();
+  const suggested = await Promise.all(options.map((o) => o.getAttribute("value")));
+  assert.deepEqual(suggested, ["scripted/m", "scripted/backup"]);
+
+  // A model the daemon cannot resolve: refused, nothing sent, the message stays in the box.
+  await modelBox.fill("nosuchprovider/x");
+  await page.locator("#message").fill("hello there");
+  await page.locator("#send").click();
+  await waitText(page, "#banner", "Unknown provider");
+  assert.equal(await page.locator("#transcript .msg.user").count(), 0);
+  assert.equal(await page.locator("#message").inputValue(), "hello there");
+
+  // Another model and another workspace: the session is created with both and the run uses them.
+  const other = path.join(sb.home, "other-workspace");
+  mkdirSync(other, { recursive: true });
+  const before = model.requests.length;
+  await modelBox.fill("scripted/second");
+  await page.locator("#new-workspace").fill(other);
+  await page.locator("#send").click();
+  await page.locator('#chat-status[data-status="done"]').waitFor({ timeout: WAIT });
+  assert.equal(await page.locator("#new-session").isHidden(), true, "an open session has its model");
+  const sessionId = await page.locator("#session-pick").inputValue();
+  const session = (await api(d, "GET", `/api/sessions/${sessionId}`)).json.session as {
+    model: string;
+    workspace: string;
+  };
+  assert.equal(session.model, "scripted/second");
+  assert.equal(session.workspace, other);
+  assert.ok(model.requests.slice(before).length > 0);
+  assert.ok(model.requests.slice(before).every((r) => r.json?.model === "second"));
+  // Back to "New session": the choices are offered again.
+  await page.locator("#session-pick").selectOption("");
+  assert.equal(await page.locator("#new-session").isVisible(), true);
   await page.close();
 });

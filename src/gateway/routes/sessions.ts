@@ -1,5 +1,6 @@
 // Session routes: send a message (stored before the 202), stream a session's events (SSE), list
-// and read sessions, cancel a run, and read one message's status and reply.
+// and read sessions, cancel a run, read one message's status and reply, and what a new session can
+// be started with (models, default workspace).
 import { type Context, Hono } from "hono";
 import type { SessionStore } from "../../runtime/session-store.js";
 import { type GatewayEnv, jsonError, readJsonObject, sessionSse, stringField } from "../http-util.js";
@@ -38,6 +39,7 @@ export function sessionRoutes(d: SessionRouteDeps): Hono<GatewayEnv> {
       202,
     );
   };
+  app.get("/models", (c) => c.json(d.manager.choices()));
   app.post("/sessions/messages", (c) => send(c, undefined));
   app.post("/sessions/:id/messages", (c) => send(c, c.req.param("id")));
 

@@ -1,4 +1,5 @@
-// The chat view: pick or start a session, send a message, and watch the run live. Text deltas,
+// The chat view: pick or start a session (a new one with a model and workspace of your choice, the
+// daemon's defaults otherwise), send a message, and watch the run live. Text deltas,
 // tool calls (name, arguments, result, error) and status come from the session's event stream;
 // when a run ends without the page having seen all of it, the transcript is re-read from the log.
 import { ApiError, api, streamEvents } from "./api.js";
@@ -45,13 +46,22 @@ export function resetChat() {
   state.pending.clear();
   $("transcript").replaceChildren();
   $("session-pick").replaceChildren();
+  $("new-session").hidden = false;
+  $("new-model").value = "";
+  $("new-workspace").value = "";
   $("chat-usage").textContent = "";
   setStatus("");
 }
 
-/** Refills the session picker, keeping the open session selected. */
+/** Refills the session picker, keeping the open session selected, and the new-session choices. */
 export async function refreshPicker() {
-  const { sessions } = await api("GET", "/api/sessions?limit=100");
+  const [{ sessions }, choices] = await Promise.all([
+    api("GET", "/api/sessions?limit=100"),
+    api("GET", "/api/models"),
+  ]);
+  $("model-list").replaceChildren(...choices.models.map((m) => el("option", { value: m })));
+  $("new-model").placeholder = choices.model ?? "provider/model (none configured)";
+  $("new-workspace").placeholder = choices.workspace;
   const pick = $("session-pick");
   const options = [el("option", { value: "" }, "New session")];
   for (const s of sessions)
@@ -68,6 +78,7 @@ export async function openSession(id) {
   state.session = id;
   state.live = undefined;
   $("session-pick").value = id;
+  $("new-session").hidden = id !== "";
   $("transcript").replaceChildren();
   $("chat-usage").textContent = "";
   setStatus("");
@@ -338,11 +349,20 @@ async function send() {
     const path = state.session
       ? `/api/sessions/${encodeURIComponent(state.session)}/messages`
       : "/api/sessions/messages";
-    const sent = await api("POST", path, { text });
+    const body = { text };
+    if (!state.session) {
+      // Blank fields leave the choice to the daemon (its default model and workspace).
+      const model = $("new-model").value.trim();
+      const workspace = $("new-workspace").value.trim();
+      if (model) body.model = model;
+      if (workspace) body.workspace = workspace;
+    }
+    const sent = await api("POST", path, body);
     box.value = "";
     state.pending.add(sent.messageId);
     if (sent.sessionId !== state.session) {
       state.session = sent.sessionId;
+      $("new-session").hidden = true;
       subscribe(sent.sessionId);
       void refreshPicker().catch(() => {});
     }
