@@ -11,20 +11,27 @@ export interface LiveConfig {
   current(): RatchetConfig;
   /** Re-reads now (the watcher calls this); returns whether the file was accepted. */
   reload(): boolean;
+  /** Calls `listener` after each accepted reload (not for the first load). */
+  onReload(listener: (config: RatchetConfig) => void): void;
   close(): void;
 }
 
 /** Loads the config (an invalid file at start means defaults, reported) and watches its folder. */
 export function watchConfig(home: string, log: (line: string) => void, debounceMs = 100): LiveConfig {
   let good: RatchetConfig = {};
+  let loaded = false;
+  const listeners: ((config: RatchetConfig) => void)[] = [];
   const reload = (): boolean => {
     try {
       good = loadConfig(home);
+      if (loaded) for (const l of listeners) l(good);
+      loaded = true;
       return true;
     } catch (err) {
       log(
         `config: ${describeError(err)}\nconfig: keeping the last good configuration until the file is fixed`,
       );
+      loaded = true;
       return false;
     }
   };
@@ -48,6 +55,7 @@ export function watchConfig(home: string, log: (line: string) => void, debounceM
   return {
     current: () => good,
     reload,
+    onReload: (listener) => listeners.push(listener),
     close: () => {
       clearTimeout(timer);
       watcher?.close();

@@ -139,23 +139,40 @@ export async function startDaemon(o: DaemonOptions): Promise<Daemon> {
   const resumed = manager.recover();
   if (resumed > 0) log(`inbox: re-processing ${resumed} message(s) left from the last run`);
   scheduler.start(); // after recover(): catch-up slots queue behind the resumed messages
-  if (live.current().channels) {
-    const { startChannels } = await import("./channels/index.js");
-    channels.current = startChannels({
-      db,
-      config: live.current,
-      manager,
-      inbox,
-      store,
-      env: process.env,
-      log,
-    });
-  }
+  // Channels start when the config has them: now, or at the reload that adds them.
+  let closing = false;
+  let starting: Promise<void> | undefined;
+  const ensureChannels = (why: string): Promise<void> | undefined => {
+    if (closing || channels.current || starting || !live.current().channels) return starting;
+    starting = import("./channels/index.js")
+      .then(({ startChannels }) => {
+        if (closing) return;
+        channels.current = startChannels({
+          db,
+          config: live.current,
+          manager,
+          inbox,
+          store,
+          env: process.env,
+          log,
+        });
+        if (why) log(`channels: started (${why})`);
+      })
+      .catch((err) => log(`channels: could not start: ${(err as Error).message}`))
+      .finally(() => {
+        starting = undefined;
+      });
+    return starting;
+  };
+  await ensureChannels("");
+  live.onReload(() => void ensureChannels("the config now has `channels`"));
 
   return {
     url: `http://${host}:${port}`,
     manager,
     close: async () => {
+      closing = true;
+      await starting;
       await channels.current?.close();
       scheduler.stop();
       await manager.shutdown();
