@@ -13,13 +13,13 @@
 //
 //   npm run bench:memory                                # dev set + scale run
 //   npm run bench:memory -- --data path/to/file.json --no-scale --limit 20
-//   npm run bench:memory -- --no-scale --embed-url http://127.0.0.1:8080/v1 --embed-model nomic-embed-text [--embed-key-env KEY]
+//   npm run bench:memory -- --no-scale --embed-url http://127.0.0.1:8080/v1 --embed-model nomic-embed-text [--embed-key-env KEY] [--embed-weight W]
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
-import { type Embedder, embedMissing, openAiEmbedder } from "../src/memory/embeddings.js";
+import { configuredEmbedder, type Embedder, embedMissing } from "../src/memory/embeddings.js";
 import { IndexDb } from "../src/memory/index-db.js";
 import { rank } from "../src/memory/retriever.js";
 import { searchMemory } from "../src/memory/search.js";
@@ -178,17 +178,24 @@ async function main() {
       "embed-url": { type: "string" },
       "embed-model": { type: "string" },
       "embed-key-env": { type: "string" },
+      "embed-weight": { type: "string" },
     },
   });
   const url = values["embed-url"];
   if (url && !values["embed-model"]) throw new Error("--embed-url needs --embed-model NAME too");
   const keyEnv = values["embed-key-env"];
+  const weight = values["embed-weight"] === undefined ? undefined : Number(values["embed-weight"]);
+  if (weight !== undefined && !(weight >= 0)) throw new Error("--embed-weight must be a number ≥ 0");
   const embedder = url
-    ? openAiEmbedder({
-        baseUrl: url,
-        model: values["embed-model"] as string,
-        ...(keyEnv && process.env[keyEnv] ? { apiKey: process.env[keyEnv] } : {}),
-      })
+    ? configuredEmbedder(
+        {
+          baseUrl: url,
+          model: values["embed-model"] as string,
+          ...(keyEnv ? { apiKeyEnv: keyEnv } : {}),
+          ...(weight !== undefined ? { weight } : {}),
+        },
+        process.env,
+      )
     : undefined;
   if (!existsSync(values.data)) throw new Error(`no data at ${values.data}; pass --data PATH`);
   let items = JSON.parse(readFileSync(values.data, "utf8")) as Item[];

@@ -2,7 +2,7 @@
 // The workspace is --workspace or the current folder; its session transcripts come from the store.
 import { statSync } from "node:fs";
 import path from "node:path";
-import { openAiEmbedder } from "../memory/embeddings.js";
+import { configuredEmbedder } from "../memory/embeddings.js";
 import { defaultIndexFile, Memory } from "../memory/memory.js";
 import { formatHit } from "../memory/tools.js";
 import { sessionTranscripts } from "../runtime/memory-transcripts.js";
@@ -29,14 +29,11 @@ async function withMemory(
     );
   const cfg = ctx.config.memory ?? {};
   const e = cfg.embeddings;
-  const apiKey = e?.apiKey ?? (e?.apiKeyEnv ? process.env[e.apiKeyEnv] : undefined);
   const memory = new Memory({
     workspace,
     indexFile: defaultIndexFile(ctx.home, workspace),
     ...(cfg.sessions !== false ? { transcripts: sessionTranscripts(ctx.store, workspace) } : {}),
-    ...(e
-      ? { embedder: openAiEmbedder({ baseUrl: e.baseUrl, model: e.model, ...(apiKey ? { apiKey } : {}) }) }
-      : {}),
+    ...(e ? { embedder: configuredEmbedder(e, process.env) } : {}),
     onWarning: (m) => process.stderr.write(`ratchet: ${m}\n`),
   });
   try {

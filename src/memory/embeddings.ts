@@ -20,7 +20,25 @@ export interface EmbeddingConfig {
 /** Turns texts into vectors. */
 export interface Embedder {
   model: string;
+  /** How much its ranking counts when fused with the lexical one (which counts 1). Default 1. */
+  weight?: number;
   embed(texts: string[], signal?: AbortSignal): Promise<Float32Array[]>;
+}
+
+/** The `memory.embeddings` settings of the config file. */
+export interface EmbeddingSettings {
+  baseUrl: string;
+  model: string;
+  apiKey?: string;
+  apiKeyEnv?: string;
+  weight?: number;
+}
+
+/** The embedder the settings describe (the key from `apiKey`, else the `apiKeyEnv` variable). */
+export function configuredEmbedder(e: EmbeddingSettings, env: NodeJS.ProcessEnv): Embedder {
+  const apiKey = e.apiKey ?? (e.apiKeyEnv ? env[e.apiKeyEnv] : undefined);
+  const embedder = openAiEmbedder({ baseUrl: e.baseUrl, model: e.model, ...(apiKey ? { apiKey } : {}) });
+  return e.weight === undefined ? embedder : { ...embedder, weight: e.weight };
 }
 
 /** An embedder speaking the OpenAI embeddings API. Throws on HTTP or shape errors. */

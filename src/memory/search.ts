@@ -1,5 +1,5 @@
 // Search as the agent and the CLI see it: the lexical ranking (retriever.ts), fused with nearest
-// vectors by reciprocal rank when an embedder is configured, an optional hard time window, and
+// vectors by reciprocal rank when an embedder is configured (weighted by the embedder's `weight`), an optional hard time window, and
 // hits shaped for reading (source, turn or lines, date, score, snippet).
 import { type Embedder, loadVectorExtension, nearestChunks } from "./embeddings.js";
 import type { ChunkRow, IndexDb } from "./index-db.js";
@@ -46,24 +46,26 @@ export async function searchMemory(
     ...(window ? { window } : {}),
   }).chunks;
   let ranked: { chunk: ChunkRow; score: number }[] = lexical;
-  if (opts.embedder && text.trim() !== "") {
+  const hybrid = opts.embedder !== undefined && (opts.embedder.weight ?? 1) > 0 && text.trim() !== "";
+  if (opts.embedder && hybrid) {
     const [qv] = await opts.embedder.embed([text], opts.signal);
     const ext = await loadVectorExtension(db);
     const near = nearestChunks(db, opts.embedder.model, qv, Math.max(50, limit), ext);
     const rows = new Map(db.chunks(near.map((n) => n.id)).map((r) => [r.id, r]));
     const fused = new Map<number, { chunk: ChunkRow; score: number }>();
-    const add = (chunk: ChunkRow | undefined, r: number) => {
+    const add = (chunk: ChunkRow | undefined, r: number, weight: number) => {
       if (!chunk || (window && !(chunk.ts !== null && chunk.ts >= window.from && chunk.ts <= window.to)))
         return;
       const e = fused.get(chunk.id) ?? { chunk, score: 0 };
-      e.score += 1 / (RRF_K + r + 1);
+      e.score += weight / (RRF_K + r + 1);
       fused.set(chunk.id, e);
     };
-    for (const [i, c] of lexical.entries()) add(c.chunk, i);
-    for (const [i, n] of near.entries()) add(rows.get(n.id), i);
+    const vectorWeight = opts.embedder.weight ?? 1;
+    for (const [i, c] of lexical.entries()) add(c.chunk, i, 1);
+    for (const [i, n] of near.entries()) add(rows.get(n.id), i, vectorWeight);
     ranked = [...fused.values()].sort((a, b) => b.score - a.score);
   }
-  if (!opts.embedder && ranked.length > 0) {
+  if (!hybrid && ranked.length > 0) {
     // Lexical scores are comparable within a query: drop the tail that only rode along on
     // conversation context or feedback terms, far below the best hit.
     const floor = ranked[0].score * MIN_RELATIVE_SCORE;

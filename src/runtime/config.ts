@@ -87,7 +87,7 @@ export interface MemoryConfig {
   /** Index this workspace's session transcripts as episodic memory (default true). */
   sessions?: boolean;
   /** An OpenAI-compatible /v1/embeddings endpoint for hybrid lexical + vector search. */
-  embeddings?: { baseUrl: string; model: string; apiKey?: string; apiKeyEnv?: string };
+  embeddings?: { baseUrl: string; model: string; apiKey?: string; apiKeyEnv?: string; weight?: number };
   /** Compact at `threshold` × the model's contextWindow (default 0.75), keeping `keepRecentTokens` verbatim. */
   compaction?: { enabled?: boolean; threshold?: number; keepRecentTokens?: number };
 }
@@ -251,6 +251,7 @@ export const CONFIG_SCHEMA: JsonSchema = obj({
         model: { type: "string", minLength: 1 },
         apiKey: { type: "string" },
         apiKeyEnv: { type: "string" },
+        weight: { type: "number", minimum: 0, maximum: 10 },
       }),
       required: ["baseUrl", "model"],
     },

@@ -41,22 +41,17 @@ export function createRunMemory(o: {
   let memory: Memory | undefined;
   const open = () => {
     opened ??= (async () => {
-      const [{ Memory, defaultIndexFile }, { openAiEmbedder }, { sessionTranscripts }] = await Promise.all([
+      const [{ Memory, defaultIndexFile }, { configuredEmbedder }, { sessionTranscripts }] = await Promise.all([
         import("../memory/memory.js"),
         import("../memory/embeddings.js"),
         import("./memory-transcripts.js"),
       ]);
       const e = cfg.embeddings;
-      const apiKey = e?.apiKey ?? (e?.apiKeyEnv ? o.env[e.apiKeyEnv] : undefined);
       memory = new Memory({
         workspace: o.workspace,
         indexFile: defaultIndexFile(o.home, o.workspace),
         ...(cfg.sessions !== false ? { transcripts: sessionTranscripts(o.store, o.workspace) } : {}),
-        ...(e
-          ? {
-              embedder: openAiEmbedder({ baseUrl: e.baseUrl, model: e.model, ...(apiKey ? { apiKey } : {}) }),
-            }
-          : {}),
+        ...(e ? { embedder: configuredEmbedder(e, o.env) } : {}),
         ...(o.onWarning ? { onWarning: o.onWarning } : {}),
       });
       return memory;

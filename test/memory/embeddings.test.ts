@@ -1,12 +1,17 @@
 // Hybrid search against a loopback fake of an OpenAI-compatible /v1/embeddings endpoint whose vectors
 // are deterministic "concept" counts, so related words with no letters in common land close together.
 import assert from "node:assert/strict";
-import { writeFileSync } from "node:fs";
+import { mkdirSync, writeFileSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import path from "node:path";
 import { test } from "node:test";
-import { loadVectorExtension, nearestChunks, openAiEmbedder } from "../../src/memory/embeddings.js";
+import {
+  configuredEmbedder,
+  loadVectorExtension,
+  nearestChunks,
+  openAiEmbedder,
+} from "../../src/memory/embeddings.js";
 import { IndexDb } from "../../src/memory/index-db.js";
 import { freshMemory } from "./helpers.js";
 
@@ -102,6 +107,35 @@ test("with an embedding endpoint, a related memory with no shared words is found
   memory.close();
   lexicalOnly.memory.close();
   fake.server.close();
+});
+
+test("the embeddings weight sets how much the vector ranking counts: 0 leaves the lexical order", async (t) => {
+  const fake = await fakeEndpoint();
+  t.after(() => fake.server.close());
+  const order = async (weight: number) => {
+    const embedder = configuredEmbedder(
+      { baseUrl: fake.url, model: "fake-embed", apiKeyEnv: "FAKE_EMBED_KEY", weight },
+      { FAKE_EMBED_KEY: "k" },
+    );
+    const { workspace, memory } = freshMemory({ embedder });
+    // Two files: "insurance" matches one by its words; "dog" matches the other only by meaning.
+    writeFileSync(path.join(workspace, "MEMORY.md"), "- Home insurance renews in May.\n");
+    mkdirSync(path.join(workspace, "memory"), { recursive: true });
+    writeFileSync(
+      path.join(workspace, "memory", "2024-05-01.md"),
+      "- I adopted a golden retriever puppy named Max.\n",
+    );
+    const hits = await memory.search("dog insurance", { limit: 2 });
+    memory.close();
+    return hits.map((h) => ({ kind: /insurance/.test(h.text) ? "lexical" : "vector", score: h.score }));
+  };
+  const kinds = (hs: { kind: string }[]) => hs.map((h) => h.kind);
+  assert.deepEqual(kinds(await order(0)), ["lexical"], "weight 0: the vector ranking adds nothing");
+  const one = await order(1);
+  assert.deepEqual(kinds(one), ["lexical", "vector"]);
+  // The vector-only hit's fused score scales with the weight (reciprocal rank × weight).
+  const three = await order(3);
+  assert.ok(Math.abs(three[1].score - 3 * one[1].score) <= 0.002, JSON.stringify({ one, three }));
 });
 
 test("sqlite-vec and the JS fallback find the same neighbours", async (t) => {
