@@ -41,11 +41,12 @@ export function createRunMemory(o: {
   let memory: Memory | undefined;
   const open = () => {
     opened ??= (async () => {
-      const [{ Memory, defaultIndexFile }, { configuredEmbedder }, { sessionTranscripts }] = await Promise.all([
-        import("../memory/memory.js"),
-        import("../memory/embeddings.js"),
-        import("./memory-transcripts.js"),
-      ]);
+      const [{ Memory, defaultIndexFile }, { configuredEmbedder }, { sessionTranscripts }] =
+        await Promise.all([
+          import("../memory/memory.js"),
+          import("../memory/embeddings.js"),
+          import("./memory-transcripts.js"),
+        ]);
       const e = cfg.embeddings;
       memory = new Memory({
         workspace: o.workspace,
