@@ -17,7 +17,7 @@ import * as path from "node:path";
 import type { ExecBackend, ExecRequest, ExecResult } from "../tools/exec-backend.js";
 import { minimalEnv } from "../tools/exec-host.js";
 import { callArgs, defaultSandboxIds, encodeArgs, standbyArgv } from "./bwrap-args.js";
-import { type CgroupParents, type Controller, callCgroupParents } from "./call-cgroup.js";
+import { outOfMemoryNote, planCallCgroups } from "./call-cgroup.js";
 import {
   DEFAULT_HIDDEN_SYSTEM_PATHS,
   DEFAULT_PROTECTED_PATHS,
@@ -111,47 +111,6 @@ export const SANDBOX_REFUSED_EXIT = 126;
 const within = (p: string, dir: string) => p === dir || p.startsWith(`${dir}/`);
 const isRoot = () => process.getuid?.() === 0;
 
-/**
- * Which per-call cgroups the backend can use for `limits`, and warnings for limits that then
- * cannot bind: root is exempt from RLIMIT_NPROC, and only a cgroup bounds a call's memory (a
- * warning only when a memory limit was asked for: the default cap is best effort).
- */
-function planCgroups(
-  limits: ResourceLimits,
-  opts: SandboxOptions,
-): { parents: CgroupParents; warnings: string[] } {
-  if (!isRoot() || opts.cgroups === false) {
-    const asked = opts.limits?.memoryBytes !== undefined;
-    return {
-      parents: {},
-      warnings: asked ? ["the memory limit is not enforced: per-call memory cgroups need root"] : [],
-    };
-  }
-  const want: Controller[] = [];
-  if (limits.processes !== undefined) want.push("pids");
-  if (limits.memoryBytes !== undefined) want.push("memory");
-  const parents = callCgroupParents(want);
-  const warnings: string[] = [];
-  if (limits.processes !== undefined && !parents.pids)
-    warnings.push(
-      "running as root without a pids cgroup: the process-count limit is not enforced (RLIMIT_NPROC exempts root)",
-    );
-  if (opts.limits?.memoryBytes !== undefined && !parents.memory)
-    warnings.push("no writable memory cgroup: the memory limit is not enforced");
-  return { parents, warnings };
-}
-
-/** What a call's output gets when the kernel killed one of its processes for its memory limit. */
-export function outOfMemoryNote(limitBytes: number | undefined): string {
-  const mb = limitBytes === undefined ? "" : ` of ${Math.round(limitBytes / 1024 ** 2)} MB`;
-  return `\nratchet sandbox: a process of this command was killed for exceeding the command's memory limit${mb}\n`;
-}
-
-/** Whether calls can be held to a memory limit here (root, and a writable memory cgroup). */
-export function memoryLimitEnforceable(): boolean {
-  return isRoot() && callCgroupParents(["memory"]).memory !== undefined;
-}
-
 /** Runs each command under bubblewrap; see the file header for the guarantees. */
 export function createSandboxExecBackend(opts: SandboxOptions): SandboxExecBackend {
   const shell = opts.shell ?? "/bin/bash";
@@ -190,7 +149,7 @@ export function createSandboxExecBackend(opts: SandboxOptions): SandboxExecBacke
   const families = network ? [AF.UNIX, AF.INET, AF.INET6] : [AF.UNIX];
   const filter = arch ? buildSeccompFilter({ arch, allowSocketFamilies: families }) : undefined;
   const prelude = preludeScript({ limits, bridge: network?.bridge });
-  const { parents: cgroupParents, warnings } = planCgroups(limits, opts);
+  const { parents: cgroupParents, warnings } = planCallCgroups(limits, opts.limits, opts.cgroups !== false);
   const home = baseEnv.HOME ?? homes[0] ?? "/";
 
   let probed: Promise<SandboxProbe> | undefined;

@@ -12,6 +12,7 @@
 // containers) the backend warns instead, and the per-process rlimits still apply.
 import * as fs from "node:fs";
 import * as path from "node:path";
+import type { ResourceLimits } from "./wrapper.js";
 
 /** The controllers a call can be limited by. */
 export type Controller = "pids" | "memory";
@@ -41,8 +42,26 @@ function ownV1Paths(): Map<string, string> {
   return out;
 }
 
-/** The usable parent for each controller in `want` (missing where none is writable). */
+const isRoot = () => process.getuid?.() === 0;
+
+/** Parents found so far, per root and controller list: finding them creates and sweeps directories. */
+const found = new Map<string, CgroupParents>();
+
+/**
+ * The usable parent for each controller in `want` (missing where none is writable). Looked up once
+ * per process: every exec backend (one per daemon run) asks, and the answer does not change.
+ */
 export function callCgroupParents(want: readonly Controller[], root = "/sys/fs/cgroup"): CgroupParents {
+  const key = `${root}\0${want.join(",")}`;
+  let parents = found.get(key);
+  if (!parents) {
+    parents = findParents(want, root);
+    found.set(key, parents);
+  }
+  return parents;
+}
+
+function findParents(want: readonly Controller[], root: string): CgroupParents {
   const out: CgroupParents = {};
   const own = ownV1Paths();
   for (const c of want) {
@@ -105,6 +124,47 @@ function sweepStale(parent: string): void {
       // still busy; a later sweep gets it
     }
   }
+}
+
+/**
+ * Which per-call cgroups can carry `limits`, and warnings for limits that then cannot bind: root is
+ * exempt from RLIMIT_NPROC, and only a cgroup bounds a call's memory. `asked` is what the user set
+ * (a memory warning only then: the default cap is best effort); `enabled: false` uses no cgroups.
+ */
+export function planCallCgroups(
+  limits: ResourceLimits,
+  asked: ResourceLimits | undefined,
+  enabled = true,
+): { parents: CgroupParents; warnings: string[] } {
+  const askedMemory = asked?.memoryBytes !== undefined;
+  if (!isRoot() || !enabled)
+    return {
+      parents: {},
+      warnings: askedMemory ? ["the memory limit is not enforced: per-call memory cgroups need root"] : [],
+    };
+  const want: Controller[] = [];
+  if (limits.processes !== undefined) want.push("pids");
+  if (limits.memoryBytes !== undefined) want.push("memory");
+  const parents = callCgroupParents(want);
+  const warnings: string[] = [];
+  if (limits.processes !== undefined && !parents.pids)
+    warnings.push(
+      "running as root without a pids cgroup: the process-count limit is not enforced (RLIMIT_NPROC exempts root)",
+    );
+  if (askedMemory && !parents.memory)
+    warnings.push("no writable memory cgroup: the memory limit is not enforced");
+  return { parents, warnings };
+}
+
+/** Whether calls can be held to a memory limit here (root, and a writable memory cgroup). */
+export function memoryLimitEnforceable(): boolean {
+  return isRoot() && callCgroupParents(["memory"]).memory !== undefined;
+}
+
+/** What a call's output gets when the kernel killed one of its processes for its memory limit. */
+export function outOfMemoryNote(limitBytes: number | undefined): string {
+  const mb = limitBytes === undefined ? "" : ` of ${Math.round(limitBytes / 1024 ** 2)} MB`;
+  return `\nratchet sandbox: a process of this command was killed for exceeding the command's memory limit${mb}\n`;
 }
 
 /** The cgroup(s) of one call. */

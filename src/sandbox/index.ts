@@ -5,11 +5,11 @@ export {
   createSandboxExecBackend,
   DEFAULT_LIMITS,
   DEFAULT_TMPFS_BYTES,
-  memoryLimitEnforceable,
   SANDBOX_REFUSED_EXIT,
   type SandboxExecBackend,
   type SandboxOptions,
 } from "./bwrap-backend.js";
+export { memoryLimitEnforceable, planCallCgroups } from "./call-cgroup.js";
 export { DEFAULT_HIDDEN_SYSTEM_PATHS, DEFAULT_PROTECTED_PATHS, homeDirs, rootOnlySecrets } from "./layout.js";
 export { type NetworkOptions, PROXY_BRIDGE_PORT } from "./network-plan.js";
 export { INSTALL_BWRAP_FIX, probeSandbox, type SandboxProbe } from "./probe.js";

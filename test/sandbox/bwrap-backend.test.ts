@@ -6,7 +6,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { after, before, describe, it } from "node:test";
 import { createSandboxExecBackend, SANDBOX_REFUSED_EXIT } from "../../src/sandbox/bwrap-backend.js";
-import { callCgroupParents } from "../../src/sandbox/call-cgroup.js";
+import { callCgroupParents, memoryLimitEnforceable } from "../../src/sandbox/call-cgroup.js";
 import type { ExecRequest } from "../../src/tools/exec-backend.js";
 import { hostPidsWith, hostTempDir, requireSandbox, uniqueToken, waitFor } from "./helpers.js";
 
@@ -245,7 +245,7 @@ describe("sandbox exec backend", () => {
     const r = (command: string) =>
       limited.run({ command, cwd: ws, timeoutMs: 30_000, maxOutputBytes: 30_000 });
     try {
-      if (process.getuid?.() !== 0 || !callCgroupParents(["memory"]).memory) {
+      if (!memoryLimitEnforceable()) {
         // No memory cgroup to be had: the limit cannot bind, and the probe must say so.
         const p = await limited.probe();
         assert.ok(p.ok && p.warnings.some((w) => /memory limit is not enforced/.test(w)), JSON.stringify(p));
