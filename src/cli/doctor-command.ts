@@ -59,13 +59,19 @@ export async function doctorCommand(flags: DoctorFlags): Promise<number> {
   if (config?.sandbox?.mode === "off") {
     add("sandbox", true, 'off (sandbox.mode = "off"): commands run on the host and each one needs approval');
   } else {
-    const { probeSandbox } = await import("../sandbox/index.js");
-    const p = await probeSandbox();
+    const sb = await import("../sandbox/index.js");
+    // Limits that cannot bind here (see call-cgroup.ts) are notes, as the backend would report them.
+    const asked = config?.sandbox?.limits;
+    const { warnings } = sb.planCallCgroups({ ...sb.DEFAULT_LIMITS, ...asked }, asked);
+    const p = await sb.probeSandbox({ warnings });
+    const memory = sb.memoryLimitEnforceable()
+      ? "each command's memory is held by a cgroup"
+      : "commands' memory is limited per process only (no memory cgroup)";
     if (p.ok)
       add(
         "sandbox",
         true,
-        `bubblewrap ${p.version}${p.warnings.length ? `; note: ${p.warnings.join("; ")}` : ""}`,
+        `bubblewrap ${p.version}; ${memory}${p.warnings.length ? `; note: ${p.warnings.join("; ")}` : ""}`,
       );
     else add("sandbox", false, `${p.reason}. Fix: ${p.fix}`);
   }

@@ -3,6 +3,7 @@ import assert from "node:assert/strict";
 import path from "node:path";
 import { test } from "node:test";
 import Database from "better-sqlite3";
+import { memoryLimitEnforceable } from "../../src/sandbox/index.js";
 import { finished, ratchet, sandbox, spawnRatchet } from "../support/cli.js";
 import { serve } from "../support/serve.js";
 
@@ -92,6 +93,9 @@ test("doctor: passes against a reachable server, and says what is wrong otherwis
   const report = JSON.parse(ok.stdout);
   assert.equal(report.ok, true);
   assert.match(report.checks.find((c: { name: string }) => c.name === "reachable").detail, /x is listed/);
+  // The sandbox line says how a command's memory is held on this host.
+  const held = memoryLimitEnforceable() ? /memory is held by a cgroup/ : /memory is limited per process only/;
+  assert.match(report.checks.find((c: { name: string }) => c.name === "sandbox").detail, held);
 
   const down = await ratchet(["doctor", "-m", "openai/x", "--base-url", "http://127.0.0.1:9/v1"], sb.env);
   assert.equal(down.code, 1);
