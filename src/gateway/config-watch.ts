@@ -19,19 +19,17 @@ export interface LiveConfig {
 /** Loads the config (an invalid file at start means defaults, reported) and watches its folder. */
 export function watchConfig(home: string, log: (line: string) => void, debounceMs = 100): LiveConfig {
   let good: RatchetConfig = {};
-  let loaded = false;
+  // Empty during the first load (nobody can have subscribed yet), so listeners hear only reloads.
   const listeners: ((config: RatchetConfig) => void)[] = [];
   const reload = (): boolean => {
     try {
       good = loadConfig(home);
-      if (loaded) for (const l of listeners) l(good);
-      loaded = true;
+      for (const l of listeners) l(good);
       return true;
     } catch (err) {
       log(
         `config: ${describeError(err)}\nconfig: keeping the last good configuration until the file is fixed`,
       );
-      loaded = true;
       return false;
     }
   };

@@ -142,7 +142,7 @@ export async function startDaemon(o: DaemonOptions): Promise<Daemon> {
   // Channels start when the config has them: now, or at the reload that adds them.
   let closing = false;
   let starting: Promise<void> | undefined;
-  const ensureChannels = (why: string): Promise<void> | undefined => {
+  const ensureChannels = (reason?: string): Promise<void> | undefined => {
     if (closing || channels.current || starting || !live.current().channels) return starting;
     starting = import("./channels/index.js")
       .then(({ startChannels }) => {
@@ -156,7 +156,7 @@ export async function startDaemon(o: DaemonOptions): Promise<Daemon> {
           env: process.env,
           log,
         });
-        if (why) log(`channels: started (${why})`);
+        if (reason) log(`channels: started (${reason})`);
       })
       .catch((err) => log(`channels: could not start: ${(err as Error).message}`))
       .finally(() => {
@@ -164,7 +164,7 @@ export async function startDaemon(o: DaemonOptions): Promise<Daemon> {
       });
     return starting;
   };
-  await ensureChannels("");
+  await ensureChannels();
   live.onReload(() => void ensureChannels("the config now has `channels`"));
 
   return {

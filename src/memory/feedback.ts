@@ -18,8 +18,8 @@ export interface FeedbackDoc {
 /**
  * Up to `count` expansion terms drawn from `docs`, skipping `exclude` (the query's own terms),
  * stop words, numbers, one- or two-letter terms and class terms (an amount of money in the best
- * conversations says nothing about what else the question is about). Their weights sum to `mass` (the expansion as a
- * whole weighs that much against the original query).
+ * conversations says nothing about what else the question is about). Their weights sum to `mass`
+ * (the expansion as a whole weighs that much against the original query).
  */
 export function expansionTerms(
   docs: readonly FeedbackDoc[],

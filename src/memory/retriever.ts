@@ -141,13 +141,12 @@ export function rank(db: IndexDb, query: string, opts: RankOptions = {}): Rankin
   if (opts.window) hints.ranges.push({ ...opts.window, slack: 1, text: "" });
   const classes = answerTypeTerms(query);
   const terms = [...classes, ...queryTerms(hints.rest)].slice(0, MAX_TERMS);
-  const weights = new Map(terms.map((t) => [t, 1]));
   if (terms.length === 0 && hints.ranges.length === 0) return { chunks: [], sources: [] };
   const q: Query = {
     terms,
-    sourceWeights: weights,
+    weights: new Map(terms.map((t) => [t, classes.includes(t) ? p.alpha : 1])),
+    sourceWeights: new Map(terms.map((t) => [t, 1])),
     classes: new Set(classes),
-    weights: new Map([...weights].map(([t, w]) => [t, classes.includes(t) ? p.alpha * w : w])),
     hints,
     aboutMe: words(query).some((w) => FIRST_PERSON.has(w)),
     now,

@@ -1,6 +1,7 @@
 // Search as the agent and the CLI see it: the lexical ranking (retriever.ts), fused with nearest
-// vectors by reciprocal rank when an embedder is configured (weighted by the embedder's `weight`), an optional hard time window, and
-// hits shaped for reading (source, turn or lines, date, score, snippet).
+// vectors by reciprocal rank when an embedder is configured (its ranking weighted by the embedder's
+// `weight`), an optional hard time window, and hits shaped for reading (source, turn or lines,
+// date, score, snippet).
 import { type Embedder, loadVectorExtension, nearestChunks } from "./embeddings.js";
 import type { ChunkRow, IndexDb } from "./index-db.js";
 import { rank } from "./retriever.js";
@@ -46,11 +47,12 @@ export async function searchMemory(
     ...(window ? { window } : {}),
   }).chunks;
   let ranked: { chunk: ChunkRow; score: number }[] = lexical;
-  const hybrid = opts.embedder !== undefined && (opts.embedder.weight ?? 1) > 0 && text.trim() !== "";
-  if (opts.embedder && hybrid) {
-    const [qv] = await opts.embedder.embed([text], opts.signal);
+  // A weight of 0 leaves the lexical ranking as it is.
+  const embedder = (opts.embedder?.weight ?? 1) > 0 && text.trim() !== "" ? opts.embedder : undefined;
+  if (embedder) {
+    const [qv] = await embedder.embed([text], opts.signal);
     const ext = await loadVectorExtension(db);
-    const near = nearestChunks(db, opts.embedder.model, qv, Math.max(50, limit), ext);
+    const near = nearestChunks(db, embedder.model, qv, Math.max(50, limit), ext);
     const rows = new Map(db.chunks(near.map((n) => n.id)).map((r) => [r.id, r]));
     const fused = new Map<number, { chunk: ChunkRow; score: number }>();
     const add = (chunk: ChunkRow | undefined, r: number, weight: number) => {
@@ -60,12 +62,12 @@ export async function searchMemory(
       e.score += weight / (RRF_K + r + 1);
       fused.set(chunk.id, e);
     };
-    const vectorWeight = opts.embedder.weight ?? 1;
+    const vectorWeight = embedder.weight ?? 1;
     for (const [i, c] of lexical.entries()) add(c.chunk, i, 1);
     for (const [i, n] of near.entries()) add(rows.get(n.id), i, vectorWeight);
     ranked = [...fused.values()].sort((a, b) => b.score - a.score);
   }
-  if (!hybrid && ranked.length > 0) {
+  if (!embedder && ranked.length > 0) {
     // Lexical scores are comparable within a query: drop the tail that only rode along on
     // conversation context or feedback terms, far below the best hit.
     const floor = ranked[0].score * MIN_RELATIVE_SCORE;
