@@ -54,20 +54,23 @@ test("non-streaming: the official chat.completion shape with the agent's answer"
   assert.equal(usage.total_tokens, usage.prompt_tokens + usage.completion_tokens);
 });
 
-test("streaming: chat.completion.chunk frames, role first, content deltas, stop, [DONE]", async () => {
+/** Streams one user message to /v1/chat/completions; the SSE data up to and with "[DONE]". */
+async function streamChat(model: string, text: string, headers: Record<string, string> = {}) {
   const res = await fetch(`${d.url}/v1/chat/completions`, {
     method: "POST",
-    headers: { authorization: `Bearer ${d.token}`, "content-type": "application/json" },
-    body: JSON.stringify({
-      model: "ratchet/default",
-      stream: true,
-      messages: [{ role: "user", content: "stream me" }],
-    }),
+    headers: { authorization: `Bearer ${d.token}`, "content-type": "application/json", ...headers },
+    body: JSON.stringify({ model, stream: true, messages: [{ role: "user", content: text }] }),
   });
   assert.equal(res.status, 200);
-  const data = await readSse(res, (x) => x === "[DONE]");
+  return readSse(res, (x) => x === "[DONE]");
+}
+
+const chunksOf = (data: string[]) => data.slice(0, -1).map((x) => JSON.parse(x) as Chunk);
+
+test("streaming: chat.completion.chunk frames, role first, content deltas, stop, [DONE]", async () => {
+  const data = await streamChat("ratchet/default", "stream me");
   assert.equal(data.at(-1), "[DONE]");
-  const chunks = data.slice(0, -1).map((x) => JSON.parse(x) as Chunk);
+  const chunks = chunksOf(data);
   for (const c of chunks) {
     assert.equal(c.object, "chat.completion.chunk");
     assert.equal(c.id, chunks[0].id);
@@ -85,20 +88,8 @@ test("streaming: chat.completion.chunk frames, role first, content deltas, stop,
 });
 
 test("streaming with X-Ratchet-Events: tools carries the tool call and its result; without it, none", async () => {
-  const stream = async (headers: Record<string, string>) => {
-    const res = await fetch(`${d.url}/v1/chat/completions`, {
-      method: "POST",
-      headers: { authorization: `Bearer ${d.token}`, "content-type": "application/json", ...headers },
-      body: JSON.stringify({
-        model: "ratchet",
-        stream: true,
-        messages: [{ role: "user", content: "nap 0.05" }],
-      }),
-    });
-    assert.equal(res.status, 200);
-    const data = await readSse(res, (x) => x === "[DONE]");
-    return data.slice(0, -1).map((x) => JSON.parse(x) as Chunk);
-  };
+  const stream = async (headers: Record<string, string>) =>
+    chunksOf(await streamChat("ratchet", "nap 0.05", headers));
   const chunks = await stream({ "x-ratchet-events": "tools" });
   const events = chunks.filter((c) => c.ratchet);
   assert.deepEqual(

@@ -3,13 +3,12 @@
 // hook's replyUrl once, signed, with Idempotency-Key (retried through a receiver's 500).
 import assert from "node:assert/strict";
 import { writeFileSync } from "node:fs";
-import { createServer, type IncomingHttpHeaders, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
 import path from "node:path";
 import { after, before, test } from "node:test";
 import { sign } from "../../src/gateway/channels/webhooks.js";
 import type { ScriptedServer } from "../../src/testkit/scripted-server.js";
 import type { Sandbox } from "../support/cli.js";
+import { postHook, type Receiver, startReceiver } from "./hook-receiver.js";
 import {
   api,
   type DaemonProc,
@@ -21,44 +20,18 @@ import {
 
 const SECRET = "hook-secret-for-tests";
 
-interface Delivery {
-  headers: IncomingHttpHeaders;
-  raw: string;
-  body: { id: string; inReplyTo?: string; hook: string; conversation: string; sender: string; text: string };
-}
-
 let model: ScriptedServer;
-let receiver: Server;
-const received: Delivery[] = [];
-let failNext = 0;
-let waiters: (() => void)[] = [];
+let receiver: Receiver;
 let sb: Sandbox;
 let d: DaemonProc;
 
 before(async () => {
   model = await startReactiveModel();
-  receiver = createServer((req, res) => {
-    let raw = "";
-    req.on("data", (c) => {
-      raw += c;
-    });
-    req.on("end", () => {
-      if (failNext > 0) {
-        failNext--;
-        res.writeHead(500).end();
-        return;
-      }
-      received.push({ headers: req.headers, raw, body: JSON.parse(raw) });
-      res.writeHead(200).end();
-      const w = waiters;
-      waiters = [];
-      for (const f of w) f();
-    });
-  });
-  await new Promise<void>((r) => receiver.listen(0, "127.0.0.1", () => r()));
-  const replyUrl = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/replies`;
+  receiver = await startReceiver();
   sb = daemonSandbox(model, {
-    channels: { webhooks: { crm: { secretEnv: "CRM_SECRET", allowFrom: ["alice"], replyUrl } } },
+    channels: {
+      webhooks: { crm: { secretEnv: "CRM_SECRET", allowFrom: ["alice"], replyUrl: receiver.url } },
+    },
   });
   sb.env.CRM_SECRET = SECRET;
   d = await startDaemonProc(sb);
@@ -66,30 +39,12 @@ before(async () => {
 after(async () => {
   await d.stop();
   await model.close();
-  receiver.closeAllConnections();
-  await new Promise((r) => receiver.close(r));
+  await receiver.close();
 });
 
-function waitReceived(n: number): Promise<Delivery[]> {
-  return new Promise((resolve, reject) => {
-    const t = setTimeout(() => reject(new Error(`only ${received.length} of ${n} replies`)), 20_000);
-    const check = () => {
-      if (received.length >= n) {
-        clearTimeout(t);
-        resolve(received);
-      } else waiters.push(check);
-    };
-    check();
-  });
-}
-
-async function hook(name: string, body: unknown, signature?: string | null) {
-  const raw = JSON.stringify(body);
-  const headers: Record<string, string> = { "content-type": "application/json" };
-  if (signature !== null) headers["x-ratchet-signature"] = signature ?? sign(SECRET, raw);
-  const res = await fetch(`${d.url}/hooks/${name}`, { method: "POST", headers, body: raw });
-  return { status: res.status, json: (await res.json()) as Record<string, unknown> };
-}
+const hook = (name: string, body: unknown, signature?: string | null) =>
+  postHook(d, SECRET, name, body, signature);
+const waitReceived = (n: number) => receiver.waitReceived(n);
 
 test("missing, wrong and foreign signatures, and unknown hooks, are the same bare 401", async () => {
   const body = { sender: "alice", text: "hi" };
@@ -139,7 +94,7 @@ test("a signed message is accepted (202), a repeat of its id is the same message
   assert.equal(reply.headers["x-ratchet-signature"], sign(SECRET, reply.raw), "replies are signed");
 
   // Same conversation, same session; the receiver fails once and the reply is retried.
-  failNext = 1;
+  receiver.failNext(1);
   const second = await hook("crm", {
     sender: "alice",
     conversation: "ticket-1",
@@ -163,7 +118,7 @@ test("a signed message is accepted (202), a repeat of its id is the same message
 });
 
 test("an unknown sender gets a pairing code (403) and its reply URL is told once; approval lets it in", async () => {
-  const before = received.length;
+  const before = receiver.received.length;
   const r = await hook("crm", { sender: "mallory", text: "let me in", id: "m-1" });
   assert.equal(r.status, 403);
   assert.equal(r.json.status, "pairing_required");
@@ -208,19 +163,9 @@ test("bad bodies are 400s that say what to send", async () => {
 });
 
 test("config reload: a new allowFrom applies to the next message, a new replyUrl to the next reply", async () => {
-  const second: Delivery[] = [];
-  const other = createServer((req, res) => {
-    let raw = "";
-    req.on("data", (c) => {
-      raw += c;
-    });
-    req.on("end", () => {
-      second.push({ headers: req.headers, raw, body: JSON.parse(raw) });
-      res.writeHead(200).end();
-    });
-  });
-  await new Promise<void>((r) => other.listen(0, "127.0.0.1", () => r()));
-  const replyUrl = `http://127.0.0.1:${(other.address() as AddressInfo).port}/v2`;
+  const other = await startReceiver();
+  const second = other.received;
+  const replyUrl = other.url;
   writeFileSync(
     path.join(sb.home, "config.json"),
     JSON.stringify(
@@ -241,6 +186,5 @@ test("config reload: a new allowFrom applies to the next message, a new replyUrl
   const got = second.find((x) => x.body.inReplyTo === r.json.messageId);
   assert.equal(got?.body.text, "echo: hi from carol");
   assert.equal(got?.headers["x-ratchet-signature"], sign(SECRET, got?.raw ?? ""));
-  other.closeAllConnections();
-  await new Promise((res) => other.close(res));
+  await other.close();
 });
