@@ -186,35 +186,41 @@ let seq = 0;
 /** Creates the call's cgroups with `limits`; controllers that fail are left out (undefined if all do). */
 export function createCallCgroup(parents: CgroupParents, limits: CallLimits): CallCgroup | undefined {
   const name = `call-${process.pid}-${++seq}`;
-  const dirs = new Map<string, Controller[]>();
-  const wanted: [Controller, string][] = [];
-  if (parents.pids && limits.pids !== undefined) wanted.push(["pids", parents.pids]);
-  if (parents.memory && limits.memoryBytes !== undefined) wanted.push(["memory", parents.memory]);
+  // Each controller: its parent, and how it applies its limit to a directory.
+  const wanted: [parent: string, apply: (dir: string) => void][] = [];
+  const { pids, memoryBytes } = limits;
+  if (parents.pids && pids !== undefined)
+    wanted.push([parents.pids, (dir) => write(dir, "pids.max", String(Math.max(1, Math.floor(pids))))]);
   let memoryDir: string | undefined;
-  for (const [c, parent] of wanted) {
-    const dir = path.join(parent, name);
-    try {
-      if (!dirs.has(dir)) fs.mkdirSync(dir);
-      dirs.set(dir, [...(dirs.get(dir) ?? []), c]);
-      if (c === "pids") write(dir, "pids.max", String(Math.max(1, Math.floor(limits.pids!))));
-      else {
-        setMemoryLimit(dir, Math.max(1 << 20, Math.floor(limits.memoryBytes!)));
+  if (parents.memory && memoryBytes !== undefined)
+    wanted.push([
+      parents.memory,
+      (dir) => {
+        setMemoryLimit(dir, Math.max(1 << 20, Math.floor(memoryBytes)));
         memoryDir = dir;
-      }
+      },
+    ]);
+  const dirs = new Set<string>();
+  for (const [parent, apply] of wanted) {
+    const dir = path.join(parent, name);
+    // On cgroup v2 both controllers share one directory: one that fails leaves the other's.
+    const fresh = !dirs.has(dir);
+    try {
+      if (fresh) fs.mkdirSync(dir);
+      dirs.add(dir);
+      apply(dir);
     } catch {
-      const rest = dirs.get(dir)?.filter((x) => x !== c) ?? [];
-      if (rest.length > 0) dirs.set(dir, rest);
-      else {
+      if (fresh) {
         dirs.delete(dir);
         rmdirQuiet(dir);
       }
     }
   }
   if (dirs.size === 0) return undefined;
-  const all = [...dirs.keys()];
+  const all = [...dirs];
   return {
     dirs: all,
-    memoryBytes: memoryDir ? limits.memoryBytes : undefined,
+    memoryBytes: memoryDir ? memoryBytes : undefined,
     attach: (pid) => attachToCgroups(all, pid),
     oomKilled: () => (memoryDir ? oomKills(memoryDir) > 0 : false),
     remove() {
