@@ -123,6 +123,9 @@ export function removeIndexFile(file: string): void {
   for (const suffix of ["", "-wal", "-shm", "-journal"]) rmSync(file + suffix, { force: true });
 }
 
+/** Errors of a first open that only mean another process was setting the same file up. */
+const SETUP_RACES = new Set(["SQLITE_BUSY", "SQLITE_IOERR_DELETE_NOENT"]);
+
 /** The memory index. One per process and file; other processes may hold the same file. */
 export class IndexDb {
   readonly db: Database.Database;
@@ -132,32 +135,54 @@ export class IndexDb {
   /** Opens (creating if needed) and checks the index; throws IndexUnusableError when it cannot be used. */
   constructor(readonly file: string) {
     if (file !== ":memory:") mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
-    try {
-      this.db = new Database(file);
-      this.postings = new Postings(this.db);
-    } catch (err) {
-      throw new IndexUnusableError(`cannot open ${file}`, { cause: err });
+    for (let attempt = 1; ; attempt++) {
+      try {
+        this.db = new Database(file);
+      } catch (err) {
+        throw new IndexUnusableError(`cannot open ${file}`, { cause: err });
+      }
+      try {
+        this.setUp();
+        break;
+      } catch (err) {
+        this.db.close();
+        // Processes creating the file at once race while switching it to WAL: SQLite answers the
+        // loser SQLITE_BUSY at once (no busy wait) or finds the rollback journal already deleted.
+        // The file is fine; open it again.
+        if (SETUP_RACES.has((err as { code?: string }).code ?? "") && attempt < 10) {
+          Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 5 * attempt);
+          continue;
+        }
+        if (err instanceof IndexUnusableError) throw err;
+        throw new IndexUnusableError(`${file} is not a usable memory index`, { cause: err });
+      }
     }
-    try {
-      this.db.pragma("busy_timeout = 10000");
-      if (file !== ":memory:") this.db.pragma("journal_mode = WAL");
-      this.db.pragma("synchronous = NORMAL");
-      // Ranking reads posting lists and row metadata at random: mapped pages skip a read() call each.
-      if (file !== ":memory:") this.db.pragma(`mmap_size = ${MMAP_BYTES}`);
-      const version = this.db.pragma("user_version", { simple: true }) as number;
-      const empty = this.db.prepare("SELECT count(*) AS n FROM sqlite_master").get() as { n: number };
-      if (version !== INDEX_VERSION && empty.n > 0)
-        throw new IndexUnusableError(`index version ${version}, expected ${INDEX_VERSION}`);
-      this.db.exec(SCHEMA);
-      this.db.pragma(`user_version = ${INDEX_VERSION}`);
-      // Touch every table once so a damaged file fails here, not in the middle of a search.
-      this.db.prepare("SELECT count(*) FROM sources").get();
-      this.db.prepare("SELECT rowid FROM chunk_fts WHERE chunk_fts MATCH '\"x\"' LIMIT 1").all();
-    } catch (err) {
-      this.db.close();
-      if (err instanceof IndexUnusableError) throw err;
-      throw new IndexUnusableError(`${file} is not a usable memory index`, { cause: err });
-    }
+    this.postings = new Postings(this.db);
+  }
+
+  /** Pragmas, version check and schema; throws when the file cannot serve as this index. */
+  private setUp(): void {
+    const disk = this.file !== ":memory:";
+    this.db.pragma("busy_timeout = 10000");
+    if (disk) this.db.pragma("journal_mode = WAL");
+    this.db.pragma("synchronous = NORMAL");
+    // Ranking reads posting lists and row metadata at random: mapped pages skip a read() call each.
+    if (disk) this.db.pragma(`mmap_size = ${MMAP_BYTES}`);
+    // One write transaction: a process opening the file meanwhile sees no schema or all of it with
+    // its version, never tables without the version (which would read as another version's index).
+    this.db
+      .transaction(() => {
+        const version = this.db.pragma("user_version", { simple: true }) as number;
+        const empty = this.db.prepare("SELECT count(*) AS n FROM sqlite_master").get() as { n: number };
+        if (version !== INDEX_VERSION && empty.n > 0)
+          throw new IndexUnusableError(`index version ${version}, expected ${INDEX_VERSION}`);
+        this.db.exec(SCHEMA);
+        this.db.pragma(`user_version = ${INDEX_VERSION}`);
+      })
+      .immediate();
+    // Touch every table once so a damaged file fails here, not in the middle of a search.
+    this.db.prepare("SELECT count(*) FROM sources").get();
+    this.db.prepare("SELECT rowid FROM chunk_fts WHERE chunk_fts MATCH '\"x\"' LIMIT 1").all();
   }
 
   /** Every source's key and fingerprint (for incremental sync). */
